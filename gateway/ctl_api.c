@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ctl_api — one call to the Loa HTTP API (docs/API.md) and what loactl says and returns about
+ * it: the JSON of a 2xx answer, or a message on stderr and an exit code.
+ *
+ *   2xx with JSON        CTL_EXIT_OK (with --json the answer is printed on stdout first)
+ *   4xx                  CTL_EXIT_REFUSED, "loactl: <field>: <message>"
+ *   5xx, nonsense        CTL_EXIT_SERVER
+ *   no connection/answer CTL_EXIT_UNREACHABLE, "loactl: cannot reach <url>: ..."
+ *
+ * The API's error messages often start with the field already ("recipients[2]: too short: ..."),
+ * so the field is not repeated. When the recipients came from a CSV file a row map turns
+ * "recipients[i]" into "contacts.csv:row N", the row the official has to fix.
+ *
+ * Thread: loactl's only thread.
+ */
+#include "gateway/ctl.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* "recipients[12]" -> 12; false for any other field. */
+static bool
+ctl_api_recipient_index(const char *field, size_t *idx)
+{
+	static const char prefix[] = "recipients[";
+	const char *p;
+	size_t v = 0;
+
+	if (strncmp(field, prefix, sizeof(prefix) - 1) != 0)
+		return false;
+	p = field + sizeof(prefix) - 1;
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (SIZE_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (size_t)(*p - '0');
+	}
+	if (p[0] != ']' || p[1])
+		return false;
+	*idx = v;
+	return true;
+}
+
+/* Print the server's refusal or failure on stderr. */
+static void
+ctl_api_print_error(const struct ctl_http *h, const struct ctl_reply *r, const json_t *root,
+		    const struct ctl_rowmap *map)
+{
+	const json_t *e = json_object_get(root, "error");
+	const char *msg = json_string_value(json_object_get(e, "message"));
+	const char *field = json_string_value(json_object_get(e, "field"));
+	const char *code = json_string_value(json_object_get(e, "code"));
+	char *clean = ctl_text_clean(msg ? msg : "");
+	char *cfield = field ? ctl_text_clean(field) : NULL;
+	const char *m = clean ? clean : "";
+	size_t idx, flen;
+
+	if (cfield && !*cfield) {
+		free(cfield);
+		cfield = NULL;
+	}
+	flen = cfield ? strlen(cfield) : 0;
+	if (cfield && strncmp(m, cfield, flen) == 0 && m[flen] == ':' && m[flen + 1] == ' ')
+		m += flen + 2;
+	if (r->status >= 500)
+		fprintf(stderr, "loactl: server error (HTTP %ld)%s%s\n", r->status, *m ? ": " : "",
+			m);
+	else if (r->status < 400)
+		fprintf(stderr, "loactl: unexpected answer from %s (HTTP %ld)\n", h->base_url,
+			r->status);
+	else if (!*m)
+		fprintf(stderr, "loactl: refused (HTTP %ld%s%s)\n", r->status, code ? ", " : "",
+			code ? code : "");
+	else if (cfield && map && ctl_api_recipient_index(cfield, &idx) && idx < map->n)
+		fprintf(stderr, "loactl: %s:row %lu: %s\n", map->origin, map->rows[idx], m);
+	else if (cfield)
+		fprintf(stderr, "loactl: %s: %s\n", cfield, m);
+	else
+		fprintf(stderr, "loactl: %s\n", m);
+	if (r->status == 401 && !h->token)
+		fprintf(stderr, "loactl: no token given (--token, LOA_TOKEN or LOA_TOKEN_FILE)\n");
+	free(clean);
+	free(cfield);
+}
+
+int
+ctl_api_call(const struct ctl_http *h, bool json, const char *method, const char *path,
+	     const char *body, const struct ctl_rowmap *map, json_t **out)
+{
+	struct ctl_reply r;
+	json_error_t jerr;
+	json_t *root = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = ctl_http_call(h, method, path, body, &r);
+	switch (rc) {
+	case 0:
+		break;
+	case -ETIMEDOUT:
+		fprintf(stderr, "loactl: cannot reach %s: no answer within %g s\n", h->base_url,
+			(double)h->timeout_ms / 1000.0);
+		rc = CTL_EXIT_UNREACHABLE;
+		goto out;
+	case -ECONNREFUSED:
+		fprintf(stderr, "loactl: cannot reach %s: %s\n", h->base_url, r.error);
+		rc = CTL_EXIT_UNREACHABLE;
+		goto out;
+	case -EINVAL:
+		fprintf(stderr, "loactl: bad URL %s: %s\n", h->base_url, r.error);
+		rc = CTL_EXIT_USAGE;
+		goto out;
+	default:
+		fprintf(stderr, "loactl: %s: %s\n", h->base_url, r.error);
+		rc = CTL_EXIT_SERVER;
+		goto out;
+	}
+
+	root = json_loadb(r.body, r.len, JSON_DECODE_ANY, &jerr);
+	if (r.status >= 200 && r.status < 300) {
+		if (!root) {
+			fprintf(stderr, "loactl: %s answered HTTP %ld without valid JSON (%s)\n",
+				h->base_url, r.status, jerr.text);
+			rc = CTL_EXIT_SERVER;
+			goto out;
+		}
+		if (json)
+			ctl_show_json(stdout, root);
+		*out = root;
+		root = NULL;
+		rc = CTL_EXIT_OK;
+		goto out;
+	}
+	if (root && json)
+		ctl_show_json(stdout, root);
+	ctl_api_print_error(h, &r, root, map);
+	rc = r.status >= 400 && r.status < 500 ? CTL_EXIT_REFUSED : CTL_EXIT_SERVER;
+out:
+	json_decref(root);
+	ctl_reply_free(&r);
+	return rc;
+}

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * dispatch — hand due outbound messages to idle modems, within each modem's rate, and settle
+ * each message with the modem's answer.
+ *
+ * DESIGN
+ * No polling: the dispatcher runs when something may have changed (a campaign was created, a
+ * reply was queued, a modem finished a send or became ready) and otherwise sleeps on one timer
+ * set to the earliest of: the next message due (a retry's backoff, a campaign's start) and the
+ * next token of a rate-limited idle modem. One pass walks the modems round-robin; each idle
+ * modem with a token claims the most urgent due message from the store (committed as `sending`
+ * before the modem sees it) and gets it. Rates are token buckets counted in SMS parts: a
+ * message needs one token to start and spends one per part, so long messages slow the modem
+ * down by exactly their size.
+ *
+ * Outcomes: sent -> `sent` with the references; a permanent +CMS error (e.g. unassigned number)
+ * or the last allowed attempt -> `failed`; other errors -> `queued` again after backoff; an
+ * uncertain outcome (the worker died mid-send) -> queued again, or failed when the config says
+ * uncertain = "fail".
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "conf/conf.h"
+#include "gateway/gw.h"
+#include "modem/modem.h"
+#include "queue/queue.h"
+
+/* +CMS ERROR codes (3GPP TS 24.011 / 27.005) that retrying cannot fix. */
+static bool
+gw_cms_is_permanent(int cms)
+{
+	switch (cms) {
+	case 1:   /* unassigned (unallocated) number */
+	case 8:   /* operator determined barring */
+	case 10:  /* call barred */
+	case 21:  /* short message transfer rejected */
+	case 29:  /* facility rejected */
+	case 30:  /* unknown subscriber */
+	case 50:  /* requested facility not subscribed */
+	case 96:  /* invalid mandatory information */
+	case 304: /* invalid PDU mode parameter */
+	case 305: /* invalid text mode parameter */
+		return true;
+	default:
+		return false;
+	}
+}
+
+struct gw_slot *
+gw_slot_of(struct gw *gw, const struct modem *m)
+{
+	for (size_t i = 0; i < gw->n_slots; i++)
+		if (gw->slots[i].modem == m)
+			return &gw->slots[i];
+	return NULL;
+}
+
+int
+gw_dispatch_in_flight(const struct gw *gw)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < gw->n_slots; i++)
+		n += gw->slots[i].msg_id != 0;
+	return n;
+}
+
+static double
+gw_slot_burst(const struct gw_slot *s)
+{
+	double burst = modem_conf(s->modem)->rate_per_min / 10.0;
+	return burst < 1.0 ? 1.0 : burst;
+}
+
+static void
+gw_slot_refill(struct gw_slot *s, int64_t now)
+{
+	double rate_per_ms = modem_conf(s->modem)->rate_per_min / 60000.0;
+
+	if (now > s->refilled_ms)
+		s->tokens += (double)(now - s->refilled_ms) * rate_per_ms;
+	s->refilled_ms = now;
+	if (s->tokens > gw_slot_burst(s))
+		s->tokens = gw_slot_burst(s);
+}
+
+/* Milliseconds until the slot has a whole token. */
+static int64_t
+gw_slot_wait_ms(const struct gw_slot *s)
+{
+	double rate_per_ms = modem_conf(s->modem)->rate_per_min / 60000.0;
+
+	if (s->tokens >= 1.0)
+		return 0;
+	return (int64_t)((1.0 - s->tokens) / rate_per_ms) + 1;
+}
+
+static void
+gw_dispatch_schedule(struct gw *gw, int64_t at_ms, int64_t now)
+{
+	int64_t delay = at_ms - now;
+	if (delay < 0)
+		delay = 0;
+	if (delay > 3600 * 1000)
+		delay = 3600 * 1000; /* look again within the hour whatever happens */
+	struct timeval tv = { .tv_sec = delay / 1000, .tv_usec = (delay % 1000) * 1000 };
+	event_add(gw->dispatch_ev, &tv);
+}
+
+static void
+gw_dispatch_run(struct gw *gw)
+{
+	int64_t now = util_now_ms();
+	int64_t wake = INT64_MAX;
+	bool idle_modem = false, store_empty = false;
+
+	if (gw->stopping)
+		return;
+	for (size_t k = 0; k < gw->n_slots && !store_empty; k++) {
+		struct gw_slot *s = &gw->slots[(gw->rr + k) % gw->n_slots];
+		struct queue_msg msg;
+
+		if (!modem_can_send(s->modem))
+			continue;
+		gw_slot_refill(s, now);
+		if (s->tokens < 1.0) {
+			int64_t t = now + gw_slot_wait_ms(s);
+			wake = t < wake ? t : wake;
+			continue;
+		}
+		idle_modem = true;
+		int rc = queue_claim_next(gw->q, now, modem_name(s->modem), &msg);
+		if (rc < 0) {
+			LOG(LOG_ERROR, "dispatch", "cannot claim a message (%s); retrying in 1 s",
+			    strerror(-rc));
+			wake = now + 1000;
+			break;
+		}
+		if (rc == 0) {
+			store_empty = true;
+			break;
+		}
+		s->tokens -= msg.segments;
+		s->msg_id = msg.id;
+		s->attempts = msg.attempts;
+		s->segments = msg.segments;
+		rc = modem_send(s->modem, msg.id, msg.recipient, msg.text, msg.encoding);
+		if (rc < 0) {
+			s->msg_id = 0;
+			queue_mark_retry(gw->q, msg.id, "modem not ready", now, now);
+		}
+		queue_msg_clear(&msg);
+	}
+	gw->rr = gw->n_slots ? (gw->rr + 1) % gw->n_slots : 0;
+	if (idle_modem && store_empty) {
+		int64_t due = queue_next_due_ms(gw->q, now);
+		wake = due < wake ? due : wake;
+	} else if (idle_modem) {
+		wake = now; /* there may be more for the idle modems: run again */
+	}
+	if (wake != INT64_MAX)
+		gw_dispatch_schedule(gw, wake, now);
+}
+
+static void
+gw_dispatch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	gw_dispatch_run(arg);
+}
+
+void
+gw_dispatch_kick(struct gw *gw)
+{
+	if (!gw->stopping)
+		event_active(gw->dispatch_ev, EV_TIMEOUT, 0);
+}
+
+int
+gw_dispatch_init(struct gw *gw)
+{
+	gw->dispatch_ev = evtimer_new(gw->base, gw_dispatch_cb, gw);
+	if (!gw->dispatch_ev)
+		return -ENOMEM;
+	int64_t now = util_now_ms();
+	for (size_t i = 0; i < gw->n_slots; i++) {
+		gw->slots[i].tokens = 1.0;
+		gw->slots[i].refilled_ms = now;
+	}
+	return 0;
+}
+
+void
+gw_dispatch_free(struct gw *gw)
+{
+	if (gw->dispatch_ev)
+		event_free(gw->dispatch_ev);
+	gw->dispatch_ev = NULL;
+}
+
+/* Settle the message a modem was given: committed before anything else happens. */
+void
+gw_dispatch_settle(struct gw *gw, struct modem *m, int64_t msg_id, const struct modem_send_result *r)
+{
+	struct gw_slot *s = gw_slot_of(gw, m);
+	const struct loa_conf *c = gw->conf;
+	int64_t now = util_now_ms();
+	int attempts = s && s->msg_id == msg_id ? s->attempts : 1;
+	int rc;
+
+	if (s && s->msg_id == msg_id)
+		s->msg_id = 0;
+	if (r->ok) {
+		rc = queue_mark_sent(gw->q, msg_id, r->refs, now);
+	} else if (r->uncertain) {
+		if (c->uncertain == CONF_UNCERTAIN_RESEND) {
+			LOG(LOG_WARN, "dispatch", "message %lld: outcome unknown (%s); sending again",
+			    (long long)msg_id, r->error);
+			rc = queue_mark_retry(gw->q, msg_id, r->error, now, now);
+		} else {
+			rc = queue_mark_failed(gw->q, msg_id, r->error, now);
+		}
+	} else if ((r->cms >= 0 && gw_cms_is_permanent(r->cms)) || attempts >= c->max_attempts) {
+		char why[192];
+		snprintf(why, sizeof(why), "%s%s", r->error,
+			 attempts >= c->max_attempts ? " (attempts exhausted)" : "");
+		LOG(LOG_WARN, "dispatch", "message %lld failed: %s", (long long)msg_id, why);
+		rc = queue_mark_failed(gw->q, msg_id, why, now);
+	} else {
+		size_t i = (size_t)(attempts > 0 ? attempts - 1 : 0);
+		if (i >= c->n_backoff)
+			i = c->n_backoff - 1;
+		int64_t next = now + (int64_t)c->backoff_s[i] * 1000;
+		LOG(LOG_NOTICE, "dispatch", "message %lld: %s; attempt %d, next in %d s",
+		    (long long)msg_id, r->error, attempts, c->backoff_s[i]);
+		rc = queue_mark_retry(gw->q, msg_id, r->error, next, now);
+	}
+	if (rc < 0)
+		LOG(LOG_ERROR, "dispatch", "message %lld: cannot record the outcome: %s",
+		    (long long)msg_id, strerror(-rc));
+	gw_dispatch_kick(gw);
+}

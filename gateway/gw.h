@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * gw — the loagw daemon's shared state and the seams between its parts (private to gateway/).
+ *
+ * One libevent loop (the main thread) owns everything here: the store handle, the modems, the
+ * dispatcher's timers, the HTTP API. Nothing in gateway/ blocks the loop for long.
+ */
+#ifndef LOA_GATEWAY_GW_H
+#define LOA_GATEWAY_GW_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event;
+struct event_base;
+struct evhttp;
+struct loa_conf;
+struct modem;
+struct modem_inbound;
+struct queue;
+
+/* Per-modem dispatch state: token bucket and the message in flight. */
+struct gw_slot {
+	struct modem *modem; /* owned */
+	double tokens;       /* SMS parts that may go now; refills at rate_per_min */
+	int64_t refilled_ms; /* wall clock of the last refill */
+	int64_t msg_id;      /* in flight, 0 when none */
+	int attempts;        /* of the message in flight */
+	int segments;
+};
+
+struct gw_keyword {
+	char *folded; /* owned: upper case, no diacritics */
+	size_t rule;  /* index into conf->rules */
+};
+
+struct gw {
+	struct event_base *base;
+	struct loa_conf *conf; /* owned */
+	struct queue *q;       /* owned */
+	struct gw_slot *slots; /* one per enabled modem */
+	size_t n_slots;
+	size_t rr;             /* round-robin start for fairness between modems */
+	struct gw_keyword *keywords; /* every rule's keywords, folded for matching */
+	size_t n_keywords;
+	struct event *dispatch_ev;
+	struct event *drain_ev;
+	struct evhttp *http;
+	int api_port;          /* the port actually bound */
+	char worker_path[PATH_MAX];
+	bool stopping;
+	int64_t started_ms;
+};
+
+/* dispatch.c: hand due messages to idle modems within their rates. */
+int gw_dispatch_init(struct gw *gw);
+void gw_dispatch_free(struct gw *gw);
+/* Run the dispatcher soon (new work, a modem became idle). Never blocks. */
+void gw_dispatch_kick(struct gw *gw);
+/* Messages currently handed to modems. */
+int gw_dispatch_in_flight(const struct gw *gw);
+struct gw_slot *gw_slot_of(struct gw *gw, const struct modem *m);
+struct modem_send_result;
+/* Commit the outcome of a send reported by a modem, then look for more work. */
+void gw_dispatch_settle(struct gw *gw, struct modem *m, int64_t msg_id,
+			const struct modem_send_result *r);
+
+/* inbound.c: store a citizen's SMS, act on its keyword, answer, then let the modem delete it. */
+int gw_inbound_init(struct gw *gw);
+void gw_inbound_free(struct gw *gw);
+void gw_inbound_handle(struct gw *gw, struct modem *m, const struct modem_inbound *in);
+
+/* api.c: the HTTP API (docs/API.md). */
+int gw_api_start(struct gw *gw, char *err, size_t errlen);
+void gw_api_stop(struct gw *gw);
+
+/* Expand "{ticket}" in a reply template into out; returns out. */
+char *gw_expand_template(const char *tpl, const char *ticket, char *out, size_t outlen);
+
+#endif

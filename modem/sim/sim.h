@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sim — the simulated GSM modem behind loa-modemsim: an AT command interpreter (V.250, TS 27.007,
+ * TS 27.005 PDU and text mode) with a SIM inbox, driven by bytes in and bytes out so that it can
+ * be tested without a terminal, plus the JSON control commands that tests use to inject citizens'
+ * SMS and read state back, and the JSON-lines record of everything sent through it.
+ *
+ * Contract:
+ * - The engine MAY NOT block or sleep. sim_modem_input() consumes what the terminal delivered
+ *   and appends the modem's answer to an output buffer that the caller drains with
+ *   sim_modem_output() / sim_modem_consume().
+ * - Unsolicited result codes (+CMTI, +CUSD, +CREG) are queued and only appended to the output
+ *   when no command is being received or answered (no partial command line, not in the SMS
+ *   edit prompt), so they never split a command's answer.
+ * - The record FILE is owned by the caller; one line is written and flushed per event.
+ *
+ * Thread: single-threaded; one struct sim_modem is used by one thread.
+ */
+#ifndef LOA_MODEM_SIM_H
+#define LOA_MODEM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SIM_MAX_CAPACITY 255
+
+struct sim_config {
+	char own_number[24];		/* +CNUM: "+84980000001" */
+	char operator_num[8];		/* +COPS numeric: "45204" */
+	char operator_name[32];		/* +COPS long name: "Viettel" */
+	char imei[20];			/* +CGSN */
+	char imsi[20];			/* +CIMI */
+	char smsc[24];			/* +CSCA and inbox PDUs: "+84980200030" */
+	int capacity;			/* SIM message slots, 1..SIM_MAX_CAPACITY */
+};
+
+struct sim_modem;
+
+/* Fill cfg with the defaults documented in loa-modemsim --help. */
+void sim_config_default(struct sim_config *cfg);
+
+/*
+ * Create a modem. `record` (may be NULL) receives the JSON-lines record; the caller keeps
+ * ownership and closes it after sim_modem_free(). Returns NULL on allocation failure.
+ */
+struct sim_modem *sim_modem_new(const struct sim_config *cfg, FILE *record);
+void sim_modem_free(struct sim_modem *m);
+
+/* Feed bytes received from the terminal. Answers are appended to the output buffer. */
+void sim_modem_input(struct sim_modem *m, const void *buf, size_t len);
+
+/* Pending output: returns a pointer to it and its length in *len (valid until the next call). */
+const char *sim_modem_output(struct sim_modem *m, size_t *len);
+
+/* Drop the first n bytes of the pending output (they were written to the terminal). */
+void sim_modem_consume(struct sim_modem *m, size_t n);
+
+/*
+ * Tell the engine whether a client holds the terminal open. On disconnect the partial command
+ * and the pending output are dropped; unsolicited codes raised while nobody listens are lost,
+ * as on a real modem.
+ */
+void sim_modem_set_connected(struct sim_modem *m, bool connected);
+bool sim_modem_connected(const struct sim_modem *m);
+
+/*
+ * Store `text` from `from` in the inbox as SMS-DELIVER parts. `smsc_time` is the TP-SCTS in
+ * epoch seconds (< 0: now). `order` (may be NULL) lists part numbers (1-based) in the order
+ * they are stored, a permutation of 1..parts. On success fills indexes[] (slot of part i+1 at
+ * i, at most max_indexes entries) and returns the number of parts. Negative errno: -EINVAL bad
+ * sender/text/order, -ENOSPC not enough free slots (nothing is stored), -E2BIG too many parts.
+ */
+int sim_modem_inject(struct sim_modem *m, const char *from, const char *text, int64_t smsc_time,
+		     const int *order, int order_len, int *indexes, int max_indexes);
+
+/*
+ * Run one control command (a JSON object text, see modemsim_main.c --help) and return the
+ * answer as a newly allocated JSON text without newline; the caller frees it. Never NULL
+ * except on allocation failure.
+ */
+char *sim_modem_ctl(struct sim_modem *m, const char *line);
+
+/* Counters for status and tests. */
+int sim_modem_inbox_used(const struct sim_modem *m);
+int sim_modem_submitted(const struct sim_modem *m);
+
+#endif

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * queue — Loa's durable state: campaigns, outbound messages, inbound messages, reports,
+ * opt-outs. The rest of the daemon reaches the store only through this interface, so a second
+ * backend (PostgreSQL for several nodes) can be added without touching callers.
+ *
+ * Durability contract (DESIGN §4):
+ * - every function that changes state has committed it when it returns 0;
+ * - a claim (queued -> sending) is committed before the caller hands the message to a modem;
+ * - queue_recover() at start-up resolves messages left in `sending` by a crash;
+ * - inbound messages carry a unique key (sender, SMSC time, concat ref, part, text) so the same
+ *   SMS read twice from a modem is filed once.
+ * Writes nest: between queue_begin() and queue_commit() each call joins the outer transaction
+ * (savepoints), so an intake (inbound + report + reply) commits as one unit.
+ *
+ * Times are milliseconds since the epoch (int64). Numbers are E.164 strings ("+84912345678").
+ * Return convention: 0 (or a documented positive value) on success, negative errno on failure.
+ * Thread: one thread owns a struct queue (the gateway's main loop).
+ */
+#ifndef LOA_QUEUE_H
+#define LOA_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct queue;
+
+#define QUEUE_NUMBER_MAX 24 /* E.164 plus room for alphanumeric senders */
+#define QUEUE_TICKET_LEN 8  /* 6 characters + NUL, padded */
+#define QUEUE_SCHEMA_VERSION 1
+
+enum queue_state {
+	QUEUE_QUEUED,
+	QUEUE_SENDING,
+	QUEUE_SENT,
+	QUEUE_DELIVERED,
+	QUEUE_FAILED,
+	QUEUE_EXPIRED,
+	QUEUE_CANCELLED,
+	QUEUE_SUPPRESSED,
+	_QUEUE_STATE_COUNT
+};
+/* "queued", "sending", ... */
+const char *queue_state_name(enum queue_state s);
+
+enum queue_priority {
+	QUEUE_PRIO_BULK = 0,
+	QUEUE_PRIO_NORMAL = 1,
+	QUEUE_PRIO_ALERT = 2,
+	QUEUE_PRIO_REPLY = 3, /* answers to citizens go first */
+};
+const char *queue_priority_name(int prio);
+/* "bulk" | "normal" | "alert" -> value; -1 when unknown. */
+int queue_priority_parse(const char *name);
+
+/*
+ * Process-wide set-up of SQLite: routes its own log into LOG(). Call once at start-up, before
+ * any other sqlite3 call in the process (queue_open() calls it as a fallback). Main thread.
+ */
+void queue_global_init(void);
+
+/*
+ * Open (creating if needed) the SQLite store at `path` (":memory:" for tests), set WAL and
+ * synchronous=FULL, run pending migrations up to QUEUE_SCHEMA_VERSION. A store whose schema is
+ * newer than this binary is refused. NULL on failure with the reason in err.
+ */
+struct queue *queue_open(const char *path, char *err, size_t errlen);
+void queue_close(struct queue *q);
+int queue_schema_version(struct queue *q);
+
+/*
+ * Outer transaction (BEGIN IMMEDIATE). -EBUSY when one is already open; queue_commit() returns
+ * -EINVAL when none is open. While it is open, write calls join it and commit with it.
+ */
+int queue_begin(struct queue *q);
+int queue_commit(struct queue *q);
+void queue_rollback(struct queue *q);
+
+/*
+ * Start-up recovery: every message in `sending` (its outcome is unknown) goes back to `queued`
+ * due now when `resend`, else to `failed` with error "uncertain after restart".
+ * Returns the number of messages recovered (>= 0) or -errno.
+ */
+int queue_recover(struct queue *q, bool resend, int64_t now_ms);
+
+/* ---- campaigns ---- */
+
+struct queue_campaign_spec {
+	const char *text;     /* UTF-8, not empty */
+	const char *encoding; /* "gsm7" | "ucs2" */
+	int segments;         /* SMS parts per message, >= 1 */
+	int priority;         /* enum queue_priority (not REPLY) */
+	int64_t start_at_ms;  /* 0 = now */
+	int64_t end_by_ms;    /* 0 = no end; unsent messages expire after it */
+	const char *const *recipients; /* normalised E.164; duplicates are stored once */
+	size_t n_recipients;
+};
+
+/*
+ * Create a campaign and one outbound message per distinct recipient, in one transaction.
+ * Recipients who opted out are stored directly as `suppressed` (error "opted out").
+ */
+int queue_campaign_create(struct queue *q, const struct queue_campaign_spec *spec, int64_t now_ms,
+			  int64_t *id_out);
+
+struct queue_campaign {
+	int64_t id;
+	char *text; /* owned; queue_campaign_clear() frees */
+	char encoding[8];
+	int segments;
+	int priority;
+	int64_t created_at_ms, start_at_ms, end_by_ms;
+	int64_t total;                      /* messages */
+	int64_t counts[_QUEUE_STATE_COUNT]; /* messages per state */
+};
+/* -ENOENT when there is no such campaign. */
+int queue_campaign_get(struct queue *q, int64_t id, struct queue_campaign *out);
+void queue_campaign_clear(struct queue_campaign *c);
+
+/*
+ * Add recipients to an existing campaign (for imports done in batches that yield to the loop);
+ * same rules as at creation: duplicates stored once, opted-out numbers stored as `suppressed`.
+ * -ENOENT when there is no such campaign.
+ */
+int queue_campaign_add_recipients(struct queue *q, int64_t id, const char *const *recipients,
+				  size_t n, int64_t now_ms);
+/* Every still-queued message of the campaign -> cancelled. Returns how many (>= 0) or -errno. */
+int queue_campaign_cancel(struct queue *q, int64_t id, int64_t now_ms);
+
+/* ---- outbound messages ---- */
+
+struct queue_msg {
+	int64_t id;
+	int64_t campaign_id; /* 0 for replies to citizens */
+	char recipient[QUEUE_NUMBER_MAX];
+	char *text; /* owned; queue_msg_clear() frees */
+	char encoding[8];
+	int segments;
+	int attempts; /* counting the attempt just claimed */
+	int priority;
+};
+void queue_msg_clear(struct queue_msg *m);
+
+/*
+ * Claim the most urgent due message for `modem`: state queued, next attempt due, campaign
+ * started; highest priority first, then oldest. Commits queued -> sending (attempts + 1, modem
+ * name recorded) before returning 1 with *out filled; 0 when nothing is due. On the way,
+ * broadcast messages to opted-out numbers are committed as `suppressed` and messages of
+ * campaigns past end_by as `expired`.
+ */
+int queue_claim_next(struct queue *q, int64_t now_ms, const char *modem, struct queue_msg *out);
+
+/*
+ * Earliest time a queued message becomes due (ms); INT64_MAX when none is queued. A message
+ * already due gives now_ms (never a time in the past).
+ */
+int64_t queue_next_due_ms(struct queue *q, int64_t now_ms);
+
+/*
+ * The mark functions return -ENOENT for an unknown id and -ESTALE when the message is not in
+ * the state they leave (e.g. recovered or cancelled meanwhile); nothing is changed then.
+ */
+/* sending -> sent, with the network's message references, e.g. "17" or "17,18,19". */
+int queue_mark_sent(struct queue *q, int64_t id, const char *refs, int64_t now_ms);
+/* sending -> queued, due at next_attempt_ms, with the error kept as last_error. */
+int queue_mark_retry(struct queue *q, int64_t id, const char *error, int64_t next_attempt_ms,
+		     int64_t now_ms);
+/* sending -> failed, permanently, with the reason. */
+int queue_mark_failed(struct queue *q, int64_t id, const char *error, int64_t now_ms);
+/* sent -> delivered (a delivery report arrived). */
+int queue_mark_delivered(struct queue *q, int64_t id, int64_t now_ms);
+
+struct queue_msg_info {
+	int64_t id, campaign_id;
+	char recipient[QUEUE_NUMBER_MAX];
+	enum queue_state state;
+	int attempts;
+	char modem[32];
+	char refs[64];
+	char last_error[128];
+};
+int queue_msg_get(struct queue *q, int64_t id, struct queue_msg_info *out);
+/*
+ * Call cb for each message of a campaign (0 = replies), in id order; cb returns non-zero to stop.
+ * cb may call other queue functions but not queue_msg_foreach() (-EBUSY).
+ */
+int queue_msg_foreach(struct queue *q, int64_t campaign_id,
+		      int (*cb)(const struct queue_msg_info *m, void *arg), void *arg);
+
+/* Messages per state over the whole store. */
+int queue_state_counts(struct queue *q, int64_t counts[_QUEUE_STATE_COUNT]);
+
+/* An answer to a citizen: priority REPLY, no campaign, never suppressed by opt-out. */
+int queue_reply_enqueue(struct queue *q, const char *to, const char *text, const char *encoding,
+			int segments, int64_t now_ms, int64_t *id_out);
+
+/* ---- inbound ---- */
+
+struct queue_inbound {
+	const char *modem;
+	const char *sender; /* E.164 or alphanumeric */
+	int64_t smsc_time_ms; /* SMSC timestamp, 0 if unknown */
+	int concat_ref;       /* -1 when not concatenated */
+	int part, parts;      /* 1-based; 1, 1 for a single SMS */
+	const char *text;     /* UTF-8 */
+	int64_t received_at_ms;
+};
+/*
+ * Store an inbound SMS. Returns 0 when newly stored, 1 when it was already stored (the same SMS
+ * read again); *id_out is its row id either way.
+ */
+int queue_inbound_store(struct queue *q, const struct queue_inbound *in, int64_t *id_out);
+/* Record what the router did with it: "report", "optout", "help", ... */
+int queue_inbound_set_action(struct queue *q, int64_t id, const char *action);
+int queue_inbound_count(struct queue *q, int64_t *count);
+
+/* ---- reports ---- */
+
+struct queue_report {
+	int64_t id, inbound_id;
+	char ticket[QUEUE_TICKET_LEN];
+	char sender[QUEUE_NUMBER_MAX];
+	char *text; /* owned by the callee during the callback */
+	char status[16]; /* "new" | "reviewing" | "resolved" */
+	int64_t created_at_ms;
+};
+/*
+ * File a report; a fresh unique ticket (6 chars of [A-Z2-9] without I, O, 0, 1) goes to ticket.
+ * inbound_id 0 when the report did not come in as an SMS (e.g. USSD).
+ */
+int queue_report_create(struct queue *q, int64_t inbound_id, const char *sender, const char *text,
+			int64_t now_ms, char ticket[QUEUE_TICKET_LEN], int64_t *id_out);
+/* Reports with id > after_id in id order, at most limit; cb returns non-zero to stop. */
+int queue_reports_list(struct queue *q, int64_t after_id, int limit,
+		       int (*cb)(const struct queue_report *r, void *arg), void *arg);
+
+/*
+ * Tests only: replace the random ticket source of this handle (gen NULL restores getrandom(2)),
+ * e.g. to force collisions. gen writes QUEUE_TICKET_LEN - 2 characters and a NUL.
+ */
+typedef void queue_ticket_gen_fn(char ticket[QUEUE_TICKET_LEN], void *arg);
+void queue_ticket_gen_set(struct queue *q, queue_ticket_gen_fn *gen, void *arg);
+
+/* ---- opt-outs ---- */
+
+/* opted_out true: record the opt-out (idempotent); false: remove it. */
+int queue_optout_set(struct queue *q, const char *number, bool opted_out, int64_t now_ms);
+/* 1 opted out, 0 not, <0 error. */
+int queue_is_opted_out(struct queue *q, const char *number);
+
+#endif

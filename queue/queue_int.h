@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * queue_int — private to queue/: the SQLite handle behind struct queue, the table of prepared
+ * statements, and the small helpers every queue_*.c file shares (named binds, stepping with
+ * error mapping, nesting transactions). Nothing outside queue/ includes this file.
+ *
+ * Thread: as queue.h — one thread owns a struct queue.
+ */
+#ifndef LOA_QUEUE_INT_H
+#define LOA_QUEUE_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "queue/queue.h"
+
+#define QUEUE_LOG "queue" /* module name in log lines */
+
+/* Every statement Loa runs, prepared once at open; SQL in queue_stmt_sql[] (queue.c). */
+enum queue_stmt {
+	QSTMT_BEGIN,
+	QSTMT_COMMIT,
+	QSTMT_ROLLBACK,
+	QSTMT_SAVEPOINT,
+	QSTMT_RELEASE,
+	QSTMT_ROLLBACK_TO,
+	/* campaigns and outbound messages (queue_outbound.c) */
+	QSTMT_CAMPAIGN_INSERT,
+	QSTMT_CAMPAIGN_GET,
+	QSTMT_CAMPAIGN_COUNTS,
+	QSTMT_CAMPAIGN_RECIPIENT_INSERT,
+	QSTMT_CAMPAIGN_EXPIRE,
+	QSTMT_CAMPAIGN_CANCEL,
+	QSTMT_REPLY_INSERT,
+	QSTMT_CLAIM_PEEK,
+	QSTMT_CLAIM_TAKE,
+	QSTMT_SUPPRESS,
+	QSTMT_NEXT_DUE,
+	QSTMT_MARK_SENT,
+	QSTMT_MARK_RETRY,
+	QSTMT_MARK_FAILED,
+	QSTMT_MARK_DELIVERED,
+	QSTMT_MSG_EXISTS,
+	QSTMT_MSG_GET,
+	QSTMT_MSG_FOREACH,
+	QSTMT_STATE_COUNTS,
+	QSTMT_RECOVER_RESEND,
+	QSTMT_RECOVER_FAIL,
+	/* inbound, reports, opt-outs (queue_inbound.c) */
+	QSTMT_INBOUND_INSERT,
+	QSTMT_INBOUND_FIND,
+	QSTMT_INBOUND_SET_ACTION,
+	QSTMT_INBOUND_COUNT,
+	QSTMT_REPORT_INSERT,
+	QSTMT_REPORTS_LIST,
+	QSTMT_OPTOUT_INSERT,
+	QSTMT_OPTOUT_DELETE,
+	QSTMT_OPTOUT_GET,
+	_QSTMT_COUNT
+};
+
+struct queue {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[_QSTMT_COUNT];
+	queue_ticket_gen_fn *ticket_gen; /* NULL: getrandom(2) */
+	void *ticket_arg;
+};
+
+/* ---- queue.c: helpers ---- */
+
+/* Log sqlite3_errmsg() for `what` at ERROR and return -EIO. */
+int queue_db_error(struct queue *q, const char *what);
+
+/* Bind by parameter name ("$id"); false (logged) when the name or the bind fails. */
+bool queue_bind_i64(sqlite3_stmt *st, const char *name, int64_t v);
+bool queue_bind_int(sqlite3_stmt *st, const char *name, int v);
+/* NULL binds SQL NULL. The text is copied (SQLITE_TRANSIENT). */
+bool queue_bind_text(sqlite3_stmt *st, const char *name, const char *v);
+
+/* Reset a statement and clear its bindings so it is ready for the next use. */
+void queue_stmt_done(sqlite3_stmt *st);
+
+/*
+ * Step `st` once. Returns SQLITE_ROW or SQLITE_DONE, or -EIO after logging sqlite3_errmsg().
+ * (A caller that expects a constraint failure calls sqlite3_step() itself.)
+ */
+int queue_step(struct queue *q, sqlite3_stmt *st, const char *what);
+
+/* Run a statement that returns no rows, then reset it; 0 or -errno as queue_step(). */
+int queue_exec_stmt(struct queue *q, sqlite3_stmt *st, const char *what);
+
+/*
+ * Enter a write unit: BEGIN IMMEDIATE when no transaction is open (returns 1), else a
+ * SAVEPOINT inside the caller's transaction (returns 0); -EIO on failure. Pass the result to
+ * queue_tx_leave() together with the outcome: rc == 0 commits/releases, rc < 0 rolls back.
+ * Returns rc, or -EIO when the commit itself failed.
+ */
+int queue_tx_enter(struct queue *q);
+int queue_tx_leave(struct queue *q, int top, int rc);
+
+/* Copy a column's text into dst[size] ("" for NULL). */
+void queue_col_str(sqlite3_stmt *st, int col, char *dst, size_t size);
+
+/* Map a stored state name back to the enum; -1 when unknown. */
+int queue_state_parse(const char *name);
+
+/* true when s is a usable number/sender: non-empty and shorter than QUEUE_NUMBER_MAX. */
+bool queue_number_ok(const char *s);
+
+/* ---- queue_migrate.c ---- */
+
+/*
+ * Bring the schema of an open connection up to QUEUE_SCHEMA_VERSION, one transaction a step.
+ * A store with a newer schema, or another application's database, is refused: -EPROTO with
+ * the reason in err.
+ */
+int queue_migrate(sqlite3 *db, char *err, size_t errlen);
+
+#endif

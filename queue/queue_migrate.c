@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * queue_migrate — the store's schema and its migrations.
+ *
+ * The schema version lives in PRAGMA user_version. queue_migrations[i] takes a store from
+ * version i to i + 1; each step runs in its own BEGIN IMMEDIATE transaction together with the
+ * new user_version, so a crash mid-migration leaves the store at the previous version and the
+ * step is simply run again. A store whose version is above QUEUE_SCHEMA_VERSION was written by a
+ * newer Loa and is refused rather than guessed at. PRAGMA application_id marks the file as
+ * Loa's, so pointing the daemon at some other SQLite database fails clearly.
+ *
+ * DESIGN — indexes, with a million queued messages in mind:
+ * - messages_due (partial, state = 'queued'): (priority, next_attempt_at, id). A claim seeks
+ *   once per priority level (four levels) for the oldest due message; next_due likewise. The
+ *   index holds only queued rows, so finished messages cost it nothing.
+ * - a campaign's messages get next_attempt_at >= start_at when created, so "campaign started"
+ *   is implied by "due" and never makes a claim scan past not-yet-started rows.
+ * - messages_sending (partial): recovery at start-up finds in-flight rows without a scan.
+ * - UNIQUE(campaign_id, recipient) deduplicates a campaign's recipients; messages_campaign
+ *   (campaign_id, state) makes per-campaign counts and bulk expire/cancel index-only.
+ * - States are stored as their names ('queued', ...), not enum numbers, so the file reads
+ *   plainly in the sqlite3 shell and does not depend on the order of enum queue_state.
+ *
+ * Thread: called from queue_open() only.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "common/log.h"
+#include "queue/queue_int.h"
+
+#define QUEUE_APPLICATION_ID 0x4c6f6131 /* "Loa1" */
+
+#define QUEUE_STATES_SQL                                                                           \
+	"'queued','sending','sent','delivered','failed','expired','cancelled','suppressed'"
+
+static const char *const queue_migrations[] = {
+	/* 0 -> 1: the first schema */
+	"CREATE TABLE campaigns ("
+	" id INTEGER PRIMARY KEY,"
+	" text TEXT NOT NULL CHECK (text <> ''),"
+	" encoding TEXT NOT NULL CHECK (encoding IN ('gsm7','ucs2')),"
+	" segments INTEGER NOT NULL CHECK (segments >= 1),"
+	" priority INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),"
+	" created_at INTEGER NOT NULL,"
+	" start_at INTEGER NOT NULL,"
+	" end_by INTEGER NOT NULL DEFAULT 0" /* 0: no end */
+	");"
+	"CREATE TABLE messages ("
+	" id INTEGER PRIMARY KEY,"
+	" campaign_id INTEGER REFERENCES campaigns(id) ON DELETE CASCADE," /* NULL: a reply */
+	" recipient TEXT NOT NULL,"
+	" text TEXT," /* replies only; a campaign's messages use campaigns.text */
+	" encoding TEXT,"
+	" segments INTEGER,"
+	" priority INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),"
+	" state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN (" QUEUE_STATES_SQL ")),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt_at INTEGER NOT NULL,"
+	" modem TEXT,"
+	" refs TEXT,"
+	" last_error TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" UNIQUE (campaign_id, recipient),"
+	" CHECK (campaign_id IS NOT NULL OR"
+	"        (text IS NOT NULL AND encoding IS NOT NULL AND segments >= 1))"
+	");"
+	"CREATE INDEX messages_due ON messages(priority, next_attempt_at, id)"
+	" WHERE state = 'queued';"
+	"CREATE INDEX messages_sending ON messages(id) WHERE state = 'sending';"
+	"CREATE INDEX messages_campaign ON messages(campaign_id, state);"
+	"CREATE TABLE inbound ("
+	" id INTEGER PRIMARY KEY,"
+	" modem TEXT,"
+	" sender TEXT NOT NULL,"
+	" smsc_time INTEGER NOT NULL," /* 0: unknown */
+	" concat_ref INTEGER NOT NULL," /* -1: not concatenated */
+	" part INTEGER NOT NULL,"
+	" parts INTEGER NOT NULL,"
+	" text TEXT NOT NULL,"
+	" received_at INTEGER NOT NULL,"
+	" action TEXT,"
+	" UNIQUE (sender, smsc_time, concat_ref, part, text)"
+	");"
+	"CREATE TABLE reports ("
+	" id INTEGER PRIMARY KEY,"
+	" inbound_id INTEGER REFERENCES inbound(id)," /* NULL: not from an SMS */
+	" ticket TEXT NOT NULL UNIQUE,"
+	" sender TEXT NOT NULL,"
+	" text TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new','reviewing','resolved')),"
+	" created_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE optouts ("
+	" number TEXT PRIMARY KEY,"
+	" created_at INTEGER NOT NULL"
+	") WITHOUT ROWID;",
+};
+
+_Static_assert(sizeof(queue_migrations) / sizeof(queue_migrations[0]) == QUEUE_SCHEMA_VERSION,
+	       "one migration step per schema version");
+
+/* Read an integer PRAGMA; -1 on error. */
+static int64_t
+queue_pragma_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Run one step inside BEGIN IMMEDIATE; re-reads the version under the lock. */
+static int
+queue_migrate_step(sqlite3 *db, int *version, char *err, size_t errlen)
+{
+	char sql[96];
+	int64_t v;
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	v = queue_pragma_int(db, "PRAGMA user_version");
+	if (v < 0)
+		goto fail_rollback;
+	if (v != *version) { /* another process migrated meanwhile */
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		*version = (int)v;
+		return 0;
+	}
+	if (sqlite3_exec(db, queue_migrations[v], NULL, NULL, NULL) != SQLITE_OK)
+		goto fail_rollback;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d;",
+		 (int)v + 1, QUEUE_APPLICATION_ID);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail_rollback;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail_rollback;
+	LOG(LOG_INFO, QUEUE_LOG, "schema migrated from version %d to %d", (int)v, (int)v + 1);
+	*version = (int)v + 1;
+	return 0;
+
+fail_rollback:
+	snprintf(err, errlen, "schema migration to version %d failed: %s", *version + 1,
+		 sqlite3_errmsg(db));
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -EIO;
+fail:
+	snprintf(err, errlen, "schema migration to version %d failed: %s", *version + 1,
+		 sqlite3_errmsg(db));
+	return -EIO;
+}
+
+int
+queue_migrate(sqlite3 *db, char *err, size_t errlen)
+{
+	int64_t v = queue_pragma_int(db, "PRAGMA user_version");
+	int64_t app = queue_pragma_int(db, "PRAGMA application_id");
+	int version, rc;
+
+	if (v < 0 || app < 0) {
+		snprintf(err, errlen, "cannot read schema version: %s", sqlite3_errmsg(db));
+		return -EIO;
+	}
+	if (app != 0 && app != QUEUE_APPLICATION_ID) {
+		snprintf(err, errlen, "not a Loa store (application_id %#llx)", (long long)app);
+		return -EPROTO;
+	}
+	if (v > QUEUE_SCHEMA_VERSION) {
+		snprintf(err, errlen,
+			 "store schema version %lld is newer than this program supports (%d); "
+			 "use a newer Loa",
+			 (long long)v, QUEUE_SCHEMA_VERSION);
+		return -EPROTO;
+	}
+	version = (int)v;
+	while (version < QUEUE_SCHEMA_VERSION) {
+		rc = queue_migrate_step(db, &version, err, errlen);
+		if (rc < 0)
+			return rc;
+		if (version > QUEUE_SCHEMA_VERSION) {
+			snprintf(err, errlen, "store schema version %d is newer than this program "
+					      "supports (%d); use a newer Loa",
+				 version, QUEUE_SCHEMA_VERSION);
+			return -EPROTO;
+		}
+	}
+	return 0;
+}
