@@ -93,7 +93,10 @@ int ctl_api_call(const struct ctl_http *h, bool json, const char *method, const 
 void ctl_show_json(FILE *out, const json_t *root);
 /* "campaign 7 created: 50 recipients (1 opted out, 0 duplicates), 2 segments each (ucs2), ..." */
 void ctl_show_created(FILE *out, const json_t *answer);
-/* A campaign's settings, its counts per state as a table, and "[###..] 38/50 done (76%)". */
+/*
+ * A campaign's settings, its counts per state as a table, and "[###..] 38/50 done (76%)"; done
+ * is the answer's "done" when present, else the sum of the states past queued and sending.
+ */
 void ctl_show_campaign(FILE *out, const json_t *campaign);
 /* The table of GET /v1/modems. 0 or -ENOMEM. */
 int ctl_show_modems(FILE *out, const json_t *answer);
@@ -106,9 +109,9 @@ void ctl_show_health(FILE *out, const json_t *answer);
 
 /* One column read out of a CSV file. */
 struct ctl_csv_column {
-	char **values;			/* owned; each cell trimmed of blanks; "" when the row is short */
+	char **values;			/* owned; cells trimmed of blanks; "" for a short row */
 	unsigned long *rows;		/* owned; the row of each value, the header being row 1 */
-	size_t n;			/* number of values; blank lines are skipped, not counted here */
+	size_t n;			/* number of values (empty lines give none) */
 };
 
 /*

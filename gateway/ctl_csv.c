@@ -38,7 +38,7 @@ struct ctl_csv_reader {
 struct ctl_csv_record {
 	char **fields;			/* owned, each owned */
 	size_t n, cap;
-	bool first_quoted;		/* the first field was in quotes (so "" is not a blank line) */
+	bool first_quoted;		/* the first field was quoted: "" is no blank line */
 };
 
 struct ctl_csv_str {
@@ -250,7 +250,8 @@ ctl_csv_describe_header(const struct ctl_csv_record *hdr, char *buf, size_t size
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < hdr->n && used < size; i++) {
-		int n = snprintf(buf + used, size - used, "%s\"%s\"", i ? ", " : "", hdr->fields[i]);
+		int n = snprintf(buf + used, size - used, "%s\"%s\"", i ? ", " : "",
+				 hdr->fields[i]);
 
 		if (n < 0)
 			break;

@@ -161,7 +161,8 @@ ctl_show_campaign(FILE *out, const json_t *a)
 		ctl_show_time(json_object_get(a, "created_at"), buf, sizeof(buf)));
 	fprintf(out, "start at:  %s\n",
 		ctl_show_time(json_object_get(a, "start_at"), buf, sizeof(buf)));
-	fprintf(out, "end by:    %s\n", ctl_show_time(json_object_get(a, "end_by"), buf, sizeof(buf)));
+	fprintf(out, "end by:    %s\n",
+		ctl_show_time(json_object_get(a, "end_by"), buf, sizeof(buf)));
 	clean = ctl_text_clean(text ? text : "");
 	fprintf(out, "text:      %s\n\n", clean ? clean : "");
 	free(clean);
@@ -171,8 +172,8 @@ ctl_show_campaign(FILE *out, const json_t *a)
 		return;
 	ctl_table_align_right(t, 1);
 	for (size_t i = 0; i < CTL_SHOW_NSTATES; i++) {
-		const char *row[2] = { ctl_show_states[i],
-				       ctl_show_cell(counts, ctl_show_states[i], num, sizeof(num)) };
+		const char *state = ctl_show_states[i];
+		const char *row[2] = { state, ctl_show_cell(counts, state, num, sizeof(num)) };
 
 		ctl_table_add(t, row);
 		if (i >= CTL_SHOW_PENDING && ctl_show_int(counts, ctl_show_states[i]) > 0)
@@ -191,6 +192,9 @@ ctl_show_campaign(FILE *out, const json_t *a)
 	ctl_table_print(t, out, 0);
 	ctl_table_free(t);
 	fputc('\n', out);
+	/* loagw says how many are done itself (states added later count right there) */
+	if (ctl_show_int(a, "done") >= 0)
+		done = ctl_show_int(a, "done");
 	ctl_show_progress(out, done, ctl_show_int(a, "total"));
 }
 

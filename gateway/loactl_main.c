@@ -74,8 +74,9 @@ static const char loactl_usage_main[] =
 	"\n"
 	"options (before or after the command):\n"
 	"  --url URL       the gateway (default $LOA_URL, else " LOACTL_DEFAULT_URL ")\n"
-	"  --token TOKEN   API token (default $LOA_TOKEN, else the first line of the file named by\n"
-	"                  $LOA_TOKEN_FILE); prefer those: a token on the command line shows in ps\n"
+	"  --token TOKEN   API token (default $LOA_TOKEN, else the first line of the file\n"
+	"                  named by $LOA_TOKEN_FILE); prefer those: a token on the command\n"
+	"                  line shows in ps\n"
 	"  --json          print the server's JSON answer, pretty-printed, instead of tables\n"
 	"  --timeout S     give up after S seconds (default 30)\n"
 	"  -h, --help      this help; 'loactl COMMAND --help' for a command's own\n"
@@ -218,7 +219,7 @@ loactl_token_file(struct loactl *L, const char *path)
 static int
 loactl_setup(struct loactl *L)
 {
-	const char *url = L->url_opt, *tok = L->token_opt, *file;
+	const char *url = L->url_opt, *tok = L->token_opt, *file, *host;
 	size_t len;
 
 	if (L->timeout_s < 0) {
@@ -229,8 +230,11 @@ loactl_setup(struct loactl *L)
 		url = getenv("LOA_URL");
 	if (!url || !*url)
 		url = LOACTL_DEFAULT_URL;
-	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) {
-		fprintf(stderr, "loactl: the URL must start with http:// or https://: %s\n", url);
+	host = !strncasecmp(url, "http://", 7) ? url + 7 :
+	       !strncasecmp(url, "https://", 8) ? url + 8 : NULL;
+	if (!host || !*host || *host == '/') {
+		fprintf(stderr, "loactl: the URL must be http://HOST[:PORT] or https://...: %s\n",
+			url);
 		return CTL_EXIT_USAGE;
 	}
 	for (const char *p = url; *p; p++) {
@@ -369,15 +373,15 @@ loactl_campaign_create(struct loactl *L, int argc, char *argv[])
 	const char *start_at = NULL, *end_by = NULL, **to = NULL;
 	struct ctl_csv_column col = { 0 };
 	struct ctl_rowmap map = { 0 };
-	json_t *req = NULL, *list, *answer = NULL;
+	json_t *req = NULL, *list = NULL, *answer = NULL;
 	char *text = NULL, *body = NULL, err[1024];
+	uint64_t start_v = 0, end_v = 0;
 	size_t nto = 0;
-	uint64_t epoch;
 	int c, rc = CTL_EXIT_USAGE;
 
 	to = calloc((size_t)argc, sizeof(*to));
 	if (!to)
-		return CTL_EXIT_SERVER;
+		return loactl_nomem();
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
@@ -421,8 +425,8 @@ loactl_campaign_create(struct loactl *L, int argc, char *argv[])
 		loactl_usage_error(loactl_usage_create, "--priority is alert, normal or bulk");
 		goto out;
 	}
-	if ((start_at && !loactl_parse_u64(start_at, INT64_MAX, &epoch)) ||
-	    (end_by && !loactl_parse_u64(end_by, INT64_MAX, &epoch))) {
+	if ((start_at && !loactl_parse_u64(start_at, INT64_MAX, &start_v)) ||
+	    (end_by && !loactl_parse_u64(end_by, INT64_MAX, &end_v))) {
 		loactl_usage_error(loactl_usage_create,
 				   "--start-at and --end-by take epoch seconds (digits only)");
 		goto out;
@@ -430,7 +434,8 @@ loactl_campaign_create(struct loactl *L, int argc, char *argv[])
 
 	text = strcmp(text_opt, "-") == 0 ? loactl_read_stdin() : strdup(text_opt);
 	if (!text) {
-		fprintf(stderr, "loactl: cannot read the text from standard input\n");
+		fprintf(stderr, "loactl: cannot read the text from standard input (at most %u "
+				"bytes)\n", LOACTL_MAX_TEXT);
 		goto out;
 	}
 	if (!*text) {
@@ -442,13 +447,9 @@ loactl_campaign_create(struct loactl *L, int argc, char *argv[])
 		goto out;
 	}
 
-	req = json_object();
 	list = json_array();
-	if (!req || !list || json_object_set_new(req, "text", json_string(text)) ||
-	    json_object_set_new(req, "recipients", list)) {
-		json_decref(list);
+	if (!list)
 		goto nomem;
-	}
 	if (csv) {
 		if (ctl_csv_read_column(csv, column ? column : "number", &col, err, sizeof(err))) {
 			fprintf(stderr, "loactl: %s\n", err);
@@ -466,18 +467,18 @@ loactl_campaign_create(struct loactl *L, int argc, char *argv[])
 			if (!*to[i] || !ctl_utf8_valid(to[i])) {
 				fprintf(stderr, "loactl: --to '%s': %s\n", to[i],
 					*to[i] ? "not UTF-8 text" : "empty number");
-				rc = CTL_EXIT_USAGE;
 				goto out;
 			}
 			if (json_array_append_new(list, json_string(to[i])))
 				goto nomem;
 		}
 	}
-	if ((priority && json_object_set_new(req, "priority", json_string(priority))) ||
-	    (start_at && loactl_parse_u64(start_at, INT64_MAX, &epoch) &&
-	     json_object_set_new(req, "start_at", json_integer((json_int_t)epoch))) ||
-	    (end_by && loactl_parse_u64(end_by, INT64_MAX, &epoch) &&
-	     json_object_set_new(req, "end_by", json_integer((json_int_t)epoch))))
+	req = json_object();
+	if (!req || json_object_set_new(req, "text", json_string(text)) ||
+	    json_object_set(req, "recipients", list) ||
+	    (priority && json_object_set_new(req, "priority", json_string(priority))) ||
+	    (start_at && json_object_set_new(req, "start_at", json_integer((json_int_t)start_v))) ||
+	    (end_by && json_object_set_new(req, "end_by", json_integer((json_int_t)end_v))))
 		goto nomem;
 	body = json_dumps(req, JSON_COMPACT);
 	if (!body)
@@ -486,7 +487,8 @@ loactl_campaign_create(struct loactl *L, int argc, char *argv[])
 	rc = loactl_setup(L);
 	if (rc)
 		goto out;
-	rc = ctl_api_call(&L->http, L->json, "POST", "/v1/campaigns", body, csv ? &map : NULL, &answer);
+	rc = ctl_api_call(&L->http, L->json, "POST", "/v1/campaigns", body, csv ? &map : NULL,
+			  &answer);
 	if (rc == CTL_EXIT_OK && !L->json)
 		ctl_show_created(stdout, answer);
 	goto out;
@@ -495,6 +497,7 @@ nomem:
 out:
 	json_decref(answer);
 	json_decref(req);
+	json_decref(list);
 	free(body);
 	free(text);
 	free(to);
@@ -628,13 +631,14 @@ loactl_reports(struct loactl *L, int argc, char *argv[])
 		case OPT_AFTER:
 			has_after = true;
 			if (!loactl_parse_u64(optarg, INT64_MAX, &after)) {
-				loactl_usage_error(loactl_usage_reports, "--after takes a report id");
+				loactl_usage_error(loactl_usage_reports,
+						   "--after takes a report id");
 				return CTL_EXIT_USAGE;
 			}
 			break;
 		case OPT_LIMIT:
 			has_limit = true;
-			if (!loactl_parse_u64(optarg, 1000000, &limit) || limit == 0) {
+			if (!loactl_parse_u64(optarg, 1000, &limit) || limit == 0) {
 				loactl_usage_error(loactl_usage_reports,
 						   "--limit takes a number from 1 to 1000");
 				return CTL_EXIT_USAGE;
@@ -677,8 +681,8 @@ loactl_reports(struct loactl *L, int argc, char *argv[])
 	next = json_object_get(answer, "next_after");
 	if (json_array_size(list) > 0 && json_array_size(list) >= (has_limit ? limit : 100) &&
 	    json_is_integer(next))
-		fprintf(stderr, "loactl: more may follow: loactl reports --after %" JSON_INTEGER_FORMAT
-			"\n", json_integer_value(next));
+		fprintf(stderr, "loactl: more may follow: loactl reports --after %"
+			JSON_INTEGER_FORMAT "\n", json_integer_value(next));
 out:
 	json_decref(answer);
 	return rc;

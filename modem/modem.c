@@ -581,7 +581,9 @@ modem_stop(struct modem *m)
 	m->stopping = true;
 	event_del(m->restart_ev);
 	if (m->bev && m->pid > 0) {
-		/* closing the socket tells the worker to terminate its connection and exit */
+		/* end of stream tells the worker to terminate its connection and exit; shut the
+		 * socket down now, as libevent may defer the close of a freed bufferevent */
+		shutdown(bufferevent_getfd(m->bev), SHUT_RDWR);
 		bufferevent_free(m->bev);
 		m->bev = NULL;
 		for (int i = 0; i < 50; i++) { /* up to 5 s for a clean GSM_TerminateConnection */

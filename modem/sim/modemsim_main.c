@@ -80,9 +80,11 @@ ms_usage(FILE *f)
 		"  --capacity N       [30] SIM slots   --log-level L      [info]\n"
 		"  --log-text         readable log lines instead of JSON\n"
 		"control commands (one JSON object a line on SOCK):\n"
-		"  {\"cmd\":\"inject\",\"from\":F,\"text\":T[,\"smsc_time\":EPOCH][,\"order\":[2,1]]}\n"
+		"  {\"cmd\":\"inject\",\"from\":F,\"text\":T"
+		"[,\"smsc_time\":EPOCH][,\"order\":[2,1]]}\n"
 		"  {\"cmd\":\"status\"}  {\"cmd\":\"inbox\"}\n"
-		"  {\"cmd\":\"set\",\"signal\":N,\"registered\":B,\"ussd_reply\":S,\"fail_count\":K,"
+		"  {\"cmd\":\"set\",\"signal\":N,\"registered\":B,\"ussd_reply\":S,"
+		"\"fail_count\":K,"
 		"\"cms_error\":E,\"hang\":B}\n");
 }
 
@@ -350,7 +352,8 @@ ms_client_read(struct ms_server *s, struct ms_client *c)
 		if (c->in[0]) {
 			LOG(LOG_DEBUG, "sim", "ctl< %s", c->in);
 			answer = sim_modem_ctl(s->modem, c->in);
-			ms_client_queue(c, answer ? answer : "{\"ok\":false,\"error\":\"no memory\"}");
+			ms_client_queue(c, answer ? answer
+						  : "{\"ok\":false,\"error\":\"no memory\"}");
 			free(answer);
 		}
 		c->in_len -= (size_t)(nl + 1 - c->in);
@@ -415,10 +418,11 @@ ms_run(struct ms_server *s)
 					    .events = POLLIN | (len ? POLLOUT : 0) };
 		pfd[n++] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
 		base = n;
-		for (int i = 0; i < s->nclients; i++)
-			pfd[n++] = (struct pollfd){ .fd = s->clients[i].fd,
-						    .events = POLLIN |
-							      (s->clients[i].out_len ? POLLOUT : 0) };
+		for (int i = 0; i < s->nclients; i++) {
+			short ev = POLLIN | (s->clients[i].out_len ? POLLOUT : 0);
+
+			pfd[n++] = (struct pollfd){ .fd = s->clients[i].fd, .events = ev };
+		}
 		if (poll(pfd, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -524,7 +528,8 @@ main(int argc, char **argv)
 			record_path = optarg;
 			break;
 		case 'n':
-			bad = ms_copy_opt(cfg.own_number, sizeof(cfg.own_number), optarg, "own-number");
+			bad = ms_copy_opt(cfg.own_number, sizeof(cfg.own_number), optarg,
+					  "own-number");
 			break;
 		case 'o':
 			bad = ms_copy_opt(cfg.operator_num, sizeof(cfg.operator_num), optarg,

@@ -745,7 +745,7 @@ static void
 sim_print_msg(struct sim_modem *m, const char *head, int idx, bool first)
 {
 	struct sim_slot *s = &m->slots[idx - 1];
-	char line[SIM_EDIT_MAX * 2], from[128], when[32];
+	char line[SIM_EDIT_MAX * 2], from[128], when[96];
 	char text[SIM_TEXT_MAX * 4];
 	int stat = s->read ? 1 : 0;
 
@@ -992,7 +992,7 @@ sim_h_chup(struct sim_modem *m SIM_UNUSED, enum sim_op op, const struct sim_args
 static int
 sim_h_cclk(struct sim_modem *m, enum sim_op op, const struct sim_args *a SIM_UNUSED)
 {
-	char when[32];
+	char when[96];
 
 	if (op == SIM_OP_SET || op == SIM_OP_TEST)
 		return SIM_R_OK;

@@ -189,6 +189,7 @@ class Gateway:
             f.write("modems = (\n  " + ",\n  ".join(self.modems) + "\n);\n")
 
     def start(self, wait_ready=None):
+        self.log_offset = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
         self.log = open(self.log_path, "a")
         env = dict(os.environ)
         env["LOA_MODEM_WORKER"] = os.path.join(BIN, "loa-modem")
@@ -205,21 +206,20 @@ class Gateway:
     def _find_port(self):
         check(self.proc.poll() is None, "loagw exited early (%s); log:\n%s"
               % (self.proc.returncode, self.log_text()[-3000:]))
-        for line in self.log_lines():
+        port = None
+        for line in self.log_lines(since=self.log_offset):
             if line.get("msg") == "api listening" and line.get("proc") == "loagw":
                 port = line.get("port")
-        try:
-            return port
-        except NameError:
-            return None
+        return port
 
-    def log_text(self):
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
+    def log_text(self, since=0):
+        with open(self.log_path, "rb") as f:
+            f.seek(since)
+            return f.read().decode("utf-8", errors="replace")
 
-    def log_lines(self):
+    def log_lines(self, since=0):
         out = []
-        for line in self.log_text().splitlines():
+        for line in self.log_text(since).splitlines():
             try:
                 out.append(json.loads(line))
             except ValueError:

@@ -38,6 +38,9 @@ CAMPAIGN_7 = {
     "counts": {"queued": 10, "sending": 2, "sent": 38, "delivered": 0, "failed": 0,
                "expired": 0, "cancelled": 0, "suppressed": 0},
 }
+# what loagw answers beyond docs/API.md: "done", and a state this loactl does not know
+CAMPAIGN_8 = dict(CAMPAIGN_7, id=8, segments=1, done=40,
+                  counts=dict(CAMPAIGN_7["counts"], queued=7, sent=37, retrying=3))
 MODEMS = {"modems": [
     {"name": "sim1", "state": "ready", "operator": "viettel", "busy": False, "signal_dbm": -71,
      "signal_pct": 67, "ber": 99, "registration": "home", "network_code": "45204",
@@ -123,6 +126,8 @@ class FakeApi(http.server.BaseHTTPRequestHandler):
                                     "next_after": reps[-1]["id"] if reps else after})
         if url.path == "/v1/campaigns/7":
             return self._send(200, CAMPAIGN_7)
+        if url.path == "/v1/campaigns/8":
+            return self._send(200, CAMPAIGN_8)
         if url.path == "/v1/campaigns/500":
             return self._send(*api_error(500, "internal", "the store failed"))
         return self._send(*api_error(404, "not_found", "no such campaign"))
@@ -247,9 +252,11 @@ def main():
             ["campaign", "show", "abc"],
             ["campaign", "show", "7", "8"],
             ["reports", "--limit", "0"],
+            ["reports", "--limit", "1001"],
             ["reports", "--after", "-3"],
             ["--timeout", "-1", "modems"],
             ["--url", "ftp://127.0.0.1/", "modems"],
+            ["--url", "http://", "modems"],
             ["modems", "--url"],
         ]
         for args in usage_cases:
@@ -299,13 +306,13 @@ def main():
 
     @test
     def create_from_csv():
-        csv = ('\ufeffname,"number",commune\r\n'
-               'Vũ Văn Cường,0385937050,Minh Thanh\r\n'
-               '"Đỗ Thị ""Hằng"", Đông",+84 900 162 993,"Thôn 2\r\nxóm Bãi"\r\n'
+        csv = ('\ufeff"number",name,commune\r\n'  # BOM right before the wanted column
+               '0385937050,Vũ Văn Cường,Minh Thanh\r\n'
+               '+84 900 162 993,"Đỗ Thị ""Hằng"", Đông","Thôn 2\r\nxóm Bãi"\r\n'
                '\r\n'
-               '"Quan, Hữu An"," 0990304990 ",Văn Phú\r\n'
-               'Lò Văn Tú,"0912""345""678"\r\n'
-               'Hà Thị Mai,84912000111,Tú Thịnh')  # last record without a line end
+               '" 0990304990 ","Quan, Hữu An",Văn Phú\r\n'
+               '"0912""345""678",Lò Văn Tú\r\n'
+               '84912000111,Hà Thị Mai,Tú Thịnh')  # last record without a line end
         name = write("contacts.csv", csv.encode("utf-8"))
         rc, out, err, reqs = run(["campaign", "create", "--text", "Thông báo", "--csv", name])
         t.check("create --csv exits 0", rc == 0, f"rc={rc} err={err!r}")
@@ -499,6 +506,11 @@ def main():
         t.check("show text", CAMPAIGN_7["text"] in out, out)
         when = datetime.fromtimestamp(1796000000, TZ_OFFSET).strftime("%Y-%m-%d %H:%M")
         t.check("show created time", when in out, out)
+        rc, out, err, reqs = run(["campaign", "show", "8"])
+        t.check("show uses the server's done count", rc == 0 and "40/50 done (80%)" in out, out)
+        t.check("show lists unknown states", any(ln.split() == ["retrying", "3"]
+                                                 for ln in out.splitlines()), out)
+        t.check("show singular segment", "1 segment each" in out, out)
         rc, out, err, reqs = run(["campaign", "show", "99"])
         t.check("show unknown id exits 1", rc == 1 and "loactl: no such campaign" in err,
                 f"rc={rc} {err}")
@@ -568,8 +580,7 @@ def main():
             t.check(fn.__name__ + " ran", False, traceback.format_exc())
     server.shutdown()
     tmp.cleanup()
-    took = time.monotonic() - started
-    t.check("suite under 20 s", took < 20, f"{took:.1f}s")
+    print(f"loactl_fake: ran {len(tests)} groups in {time.monotonic() - started:.1f} s")
     print(f"loactl_fake: {t.passed} passed, {t.failed} failed")
     return 1 if t.failed else 0
 

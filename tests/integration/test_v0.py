@@ -12,9 +12,8 @@ from harness import (ADMIN_TOKEN, OFFICIAL_TOKEN, VIEWER_TOKEN, Gateway, Sim, Su
 suite = Suite("integration_v0")
 
 # Longer than one UCS-2 segment (70 units): goes out in parts with a UDH.
-LONG_VI = ("Bảo vệ tài khoản mạng xã hội của bạn: dùng mật khẩu mạnh, bật xác thực hai bước, "
-           "không đưa mã OTP cho bất kỳ ai. Khi tài khoản bị mất quyền kiểm soát hoặc bị giả "
-           "mạo, hãy báo ngay cho nhà cung cấp dịch vụ và cơ quan chức năng.")
+LONG_VI = ("Không tung tin giả, tin sai sự thật trên mạng xã hội. Nhận được tin nghi là giả, "
+           "nhắn BAO <nội dung> gửi số này.")
 
 
 def ucs2_parts(text):
