@@ -95,3 +95,4 @@ clean:
 
 .PHONY: all deps check test asan run bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+.SECONDARY:
