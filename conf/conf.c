@@ -1040,7 +1040,7 @@ static const struct conf_opt conf_modem_opts[] = {
 		NULL, NULL),
 	OPT_STR("model", struct conf_modem, model, CONF_F_REQUIRED, NULL, NULL),
 	OPT_STR("operator", struct conf_modem, operator_name, 0, NULL, conf_check_name),
-	OPT_INT("rate_per_min", struct conf_modem, rate_per_min, 10, 1, 600),
+	OPT_INT("rate_per_min", struct conf_modem, rate_per_min, 10, 1, 60000),
 	OPT_INT("health_interval_s", struct conf_modem, health_interval_s, 60, 5, 3600),
 	OPT_INT("inbox_interval_s", struct conf_modem, inbox_interval_s, 10, 1, 3600),
 	OPT_INT("command_timeout_s", struct conf_modem, command_timeout_s, 90, 5, 600),

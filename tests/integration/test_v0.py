@@ -213,5 +213,150 @@ def restart_recovers_sending_and_keeps_inbound(tmp, cleanup):
     check(dups <= 2, "at most the in-flight messages (one per modem) again: %d" % dups)
 
 
+def worker_pid(gw, name):
+    """pid of the loa-modem worker serving modem `name` (a child of loagw)."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                argv = f.read().split(b"\0")
+            with open("/proc/%s/stat" % pid) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+        if ppid == gw.proc.pid and b"--name" in argv and argv[argv.index(b"--name") + 1] == name.encode():
+            return int(pid)
+    return None
+
+
+@suite.test
+def worker_killed_mid_campaign_is_restarted(tmp, cleanup):
+    sims, gw = two_sims(tmp, cleanup)
+    rcpts = numbers(12, base=912500000)
+    code, body = gw.post("/v1/campaigns", {"text": LONG_VI, "recipients": rcpts})
+    check(code == 201, "create")
+    wait_for(lambda: len(sims[0].submits()) >= 1, 30, "sim1 to start sending")
+    pid = worker_pid(gw, "sim1")
+    check(pid, "found the sim1 worker")
+    os.kill(pid, 9)
+    wait_for(lambda: (worker_pid(gw, "sim1") or pid) != pid, 30, "a new sim1 worker")
+    c = gw.wait_campaign_done(body["id"], 120)
+    check(c["counts"]["sent"] == 12, "all sent: %r" % c["counts"])
+    got = reassemble(sims[0].submits() + sims[1].submits())
+    check(sorted(got) == sorted(e164(n) for n in rcpts), "every recipient got it")
+    complete = {to: [t for t in texts if t == LONG_VI] for to, texts in got.items()}
+    check(all(len(v) >= 1 for v in complete.values()), "every recipient got the whole text")
+    dups = sum(len(v) - 1 for v in complete.values())
+    check(dups <= 1, "only the in-flight message may go twice: %d" % dups)
+    code, mods = gw.get("/v1/modems")
+    sim1 = [m for m in mods["modems"] if m["name"] == "sim1"][0]
+    check(sim1["restarts"] >= 1 and sim1["state"] == "ready", "sim1 restarted: %r" % sim1)
+
+
+@suite.test
+def hung_modem_is_killed_at_its_deadline(tmp, cleanup):
+    sims = [Sim(tmp, "sim1"), Sim(tmp, "sim2")]
+    for s in sims:
+        cleanup.append(s.stop)
+    gw = Gateway(tmp, [modem_conf("sim1", sims[0].link).replace("command_timeout_s = 60",
+                                                                "command_timeout_s = 8"),
+                       modem_conf("sim2", sims[1].link)])
+    cleanup.append(gw.stop)
+    gw.start(wait_ready=2)
+    check(sims[0].ctl({"cmd": "set", "hang": True}).get("ok"), "sim1 hangs")
+    rcpts = numbers(6, base=912600000)
+    code, body = gw.post("/v1/campaigns", {"text": "Hãy chia sẻ thông tin có nguồn chính thống.",
+                                           "recipients": rcpts})
+    check(code == 201, "create")
+    c = gw.wait_campaign_done(body["id"], 90)
+    check(c["counts"]["sent"] == 6, "the healthy modem carried the work: %r" % c["counts"])
+    check(len(sims[1].submits()) == 6, "sim2 sent all six")
+    code, mods = gw.get("/v1/modems")
+    sim1 = [m for m in mods["modems"] if m["name"] == "sim1"][0]
+    check(sim1["timeouts"] >= 1, "sim1 overran its deadline: %r" % sim1)
+    check(gw.stop() == 0, "loagw stops cleanly with a hung modem")
+
+
+@suite.test
+def help_keyword_and_unknown_text_get_help(tmp, cleanup):
+    sims, gw = two_sims(tmp, cleanup)
+    sims[0].inject("+84912000012", "hd")
+    sims[0].inject("+84912000018", "Toi khong hieu tin nhan nay la gi")
+    sims[0].inject("Viettel", "Tai khoan cua quy khach con 10.000d")
+    wait_for(lambda: len(gw.db_query("SELECT id FROM inbound WHERE action IS NOT NULL")) == 3, 30,
+             "three SMS filed")
+    wait_for(lambda: len([r for s in sims for r in s.submits()]) == 2, 30, "two answers")
+    answers = {r["to"]: r["text"] for s in sims for r in s.submits()}
+    check(answers.get("+84912000012", "").startswith("Nhan BAO"), "help text: %r" % answers)
+    check("+84912000018" in answers, "unknown text answered with help")
+    check(not any("Viettel" in to for to in answers), "an operator sender is never answered")
+    # one health line per poll, as JSON
+    health = [l for l in gw.log_lines() if l.get("msg") == "modem health"]
+    check(health and all("signal_dbm" in l and "registration" in l for l in health),
+          "JSON health lines: %r" % health[:1])
+
+
+@suite.test
+def config_check_names_file_and_line(tmp, cleanup):
+    import subprocess
+    from harness import BIN, ROOT
+    good = subprocess.run([os.path.join(BIN, "loagw"), "-c", os.path.join(ROOT, "conf/loa.conf"),
+                           "--check"], capture_output=True, text=True)
+    check(good.returncode == 0 and "OK" in good.stdout, "good config: %r" % (good,))
+    bad = os.path.join(tmp, "bad.conf")
+    with open(bad, "w") as f:
+        f.write('store = { path = "x.db"; };\nmodems = (\n  { name = "m1"; device = "/dev/null";\n'
+                '    connection = "at"; model = "at"; rate_per_minute = 5; }\n);\n')
+    out = subprocess.run([os.path.join(BIN, "loagw"), "-c", bad, "--check"], capture_output=True,
+                         text=True)
+    check(out.returncode == 1, "bad config exits 1: %r" % (out,))
+    check(out.stderr.startswith(bad + ":4: ") and "rate_per_minute" in out.stderr,
+          "error names file:line and key: %r" % out.stderr)
+
+
+@suite.test
+def loactl_against_the_daemon(tmp, cleanup):
+    import subprocess
+    from harness import ROOT
+    d = os.path.join(tmp, "dummy1")
+    for sub in ("sms/1", "sms/2", "sms/3", "sms/4", "sms/5"):
+        os.makedirs(os.path.join(d, sub))
+    gw = Gateway(tmp, [modem_conf("d1", d, connection="none", model="dummy", rate=60000)])
+    cleanup.append(gw.stop)
+    gw.start(wait_ready=1)
+    loactl = os.environ.get("LOACTL", os.path.join(ROOT, "bin", "loactl"))
+    env = dict(os.environ, LOA_URL="http://127.0.0.1:%d" % gw.port, LOA_TOKEN=OFFICIAL_TOKEN)
+
+    def run(*args):
+        return subprocess.run([loactl, *args], capture_output=True, text=True, env=env, timeout=60)
+    out = run("campaign", "create", "--text", "Hãy chia sẻ thông tin có nguồn chính thống.",
+              "--csv", os.path.join(ROOT, "tests/data/contacts.sample.csv"))
+    # the sample CSV has bad rows: loactl reports the first by row number and nothing is stored
+    check(out.returncode in (1, 2), "bad CSV refused: %r" % (out,))
+    check("row" in out.stderr, "names the row: %r" % out.stderr)
+    check(gw.db_query("SELECT COUNT(*) FROM campaigns")[0][0] == 0, "nothing stored")
+    good_csv = os.path.join(tmp, "good.csv")
+    with open(os.path.join(ROOT, "tests/data/contacts.sample.csv"), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    with open(good_csv, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines[:481]) + "\n")  # header + the 480 good rows
+    out = run("campaign", "create", "--text", "Hãy chia sẻ thông tin có nguồn chính thống.",
+              "--csv", good_csv)
+    check(out.returncode == 0 and "campaign 1 created: 480 recipients" in out.stdout,
+          "create from CSV: %r" % (out,))
+    gw.wait_campaign_done(1, 120)
+    out = run("campaign", "show", "1")
+    check(out.returncode == 0 and "480/480" in out.stdout, "show: %r" % out.stdout)
+    out = run("--json", "modems")
+    import json as _json
+    check(out.returncode == 0 and _json.loads(out.stdout)["modems"][0]["sent"] == 480,
+          "modems --json: %r" % out.stdout[:300])
+    out = run("reports")
+    check(out.returncode == 0, "reports: %r" % (out,))
+    out = run("campaign", "show", "99")
+    check(out.returncode == 1 and "99" in out.stderr, "unknown campaign: %r" % (out,))
+
+
 if __name__ == "__main__":
     sys.exit(suite.run(sys.argv))

@@ -425,7 +425,7 @@ static const struct {
 	{ "bad_type_float.conf", 3,
 	  "modems[0].health_interval_s: must be an integer, got a floating-point number" },
 	{ "bad_list_elem.conf", 5, "modems[1]: must be a group { ... }, got a string" },
-	{ "bad_range.conf", 14, "modems[1].rate_per_min: must be between 1 and 600, got 0" },
+	{ "bad_range.conf", 14, "modems[1].rate_per_min: must be between 1 and 60000, got 0" },
 	{ "bad_port.conf", 2, "api.port: must be between 0 and 65535, got 70000" },
 	{ "bad_backoff.conf", 4, "dispatch.backoff_s[2]: must be between 1 and 86400, got 0" },
 	{ "bad_dup_modem.conf", 7, "modems[2].name \"sim1\" is used twice (first in modems[0])" },
@@ -608,7 +608,7 @@ test_integer_ranges(void)
 		const char *section, *key;
 		long long min, max;
 	} rows[] = {
-		{ NULL, "rate_per_min", 1, 600 },
+		{ NULL, "rate_per_min", 1, 60000 },
 		{ NULL, "health_interval_s", 5, 3600 },
 		{ NULL, "inbox_interval_s", 1, 3600 },
 		{ NULL, "command_timeout_s", 5, 600 },
