@@ -96,3 +96,6 @@ clean:
 .PHONY: all deps check test asan run bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .SECONDARY:
+
+# Fuzz targets (libFuzzer, clang): see tests/fuzz/.
+-include tests/fuzz/fuzz.mk

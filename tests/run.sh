@@ -50,7 +50,7 @@ run_all() { # build dir, bin dir, tag
 	done
 	for t in tests/unit/*.sh; do
 		[[ -f $t ]] || continue
-		run_suite "$tag/unit/$(basename "$t")" env LOA_BIN="$bin" bash "$t"
+		run_suite "$tag/unit/$(basename "$t")" env LOA_BIN="$bin" LOA_MODEMSIM="$bin/loa-modemsim" bash "$t"
 	done
 	for t in tests/integration/*_test.py tests/integration/test_*.py; do
 		[[ -f $t ]] || continue
