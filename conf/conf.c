@@ -25,6 +25,7 @@
 #include "conf/conf.h"
 
 #include <ctype.h>
+#include <regex.h>
 #include <errno.h>
 #include <libconfig.h>
 #include <stdarg.h>
@@ -290,6 +291,39 @@ conf_check_prefix(struct conf_ctx *ctx, const config_setting_t *s, const char *p
 	if (!ok)
 		return conf_fail(ctx, s, "%s: must be \"+\" followed by 1 to %d digits (e.g. "
 				 "\"+8486\"), got \"%s\"", path, CONF_PREFIX_DIGITS_MAX, value);
+	return 0;
+}
+
+/* A USSD code as dialled: digits, '*' and '#', e.g. "*101#". */
+static int
+conf_check_ussd(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+		const char *value)
+{
+	size_t len = strlen(value);
+	bool ok = len >= 2 && len <= 40;
+
+	for (const char *p = value; ok && *p; p++)
+		ok = isdigit((unsigned char)*p) || *p == '*' || *p == '#';
+	if (!ok)
+		return conf_fail(ctx, s, "%s: \"%s\" is not a USSD code (2 to 40 characters of "
+				 "0-9, * and #, e.g. \"*101#\")", path, value);
+	return 0;
+}
+
+/* A POSIX extended regular expression whose first group (or whole match) is the balance. */
+static int
+conf_check_regex(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+		 const char *value)
+{
+	regex_t re;
+	int rc = regcomp(&re, value, REG_EXTENDED);
+
+	if (rc != 0) {
+		char why[128];
+		regerror(rc, &re, why, sizeof(why));
+		return conf_fail(ctx, s, "%s: not a valid regular expression: %s", path, why);
+	}
+	regfree(&re);
 	return 0;
 }
 
@@ -1045,6 +1079,14 @@ static const struct conf_opt conf_modem_opts[] = {
 	OPT_INT("inbox_interval_s", struct conf_modem, inbox_interval_s, 10, 1, 3600),
 	OPT_INT("command_timeout_s", struct conf_modem, command_timeout_s, 90, 5, 600),
 	OPT_BOOL("enabled", struct conf_modem, enabled, true),
+	OPT_INT("min_signal_dbm", struct conf_modem, min_signal_dbm, -105, -125, -50),
+	OPT_INT("max_errors_in_row", struct conf_modem, max_errors_in_row, 3, 1, 1000),
+	OPT_BOOL("delivery_reports", struct conf_modem, delivery_reports, false),
+	OPT_STR("balance_ussd", struct conf_modem, balance_ussd, CONF_F_NONEMPTY, NULL,
+		conf_check_ussd),
+	OPT_INT("balance_interval_s", struct conf_modem, balance_interval_s, 21600, 60, 604800),
+	OPT_STR("balance_pattern", struct conf_modem, balance_pattern, CONF_F_NONEMPTY,
+		"([0-9][0-9.,]*)", conf_check_regex),
 	OPT_END,
 };
 static const struct conf_table conf_modem_table = { conf_modem_opts, NULL };

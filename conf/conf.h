@@ -46,6 +46,12 @@ struct conf_modem {
 	int inbox_interval_s; /* key "inbox_interval_s": full inbox scan, 1..3600, default 10 */
 	int command_timeout_s; /* key "command_timeout_s": deadline of one command, 5..600, default 90 */
 	bool enabled;         /* default true */
+	int min_signal_dbm;   /* below this the modem is degraded; -125..-50, default -105 */
+	int max_errors_in_row; /* failed sends in a row that degrade the modem; default 3 */
+	bool delivery_reports; /* request status reports and match them; default false */
+	char *balance_ussd;   /* USSD code for the SIM balance (e.g. "*101#"), or NULL */
+	int balance_interval_s; /* how often to ask it; 60..604800, default 21600 */
+	char *balance_pattern; /* POSIX ERE; its first group is the balance; default "([0-9][0-9.,]*)" */
 };
 
 struct conf_operator {

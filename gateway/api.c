@@ -29,6 +29,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "conf/conf.h"
+#include "gateway/api.h"
 #include "gateway/gw.h"
 #include "gateway/gw_text.h"
 #include "modem/modem.h"
@@ -38,15 +39,8 @@
 #define API_MAX_SEGMENTS 10
 #define API_MAX_RECIPIENTS 1000000
 
-struct api_req {
-	struct gw *gw;
-	struct evhttp_request *req;
-	const char *path; /* without the query */
-	enum evhttp_cmd_type method;
-	const struct conf_token *token; /* NULL when none given or unknown */
-};
 
-static void
+void
 api_reply_json(struct evhttp_request *req, int code, json_t *body)
 {
 	struct evbuffer *out = evbuffer_new();
@@ -65,11 +59,7 @@ api_reply_json(struct evhttp_request *req, int code, json_t *body)
 	json_decref(body);
 }
 
-static void
-api_error(struct evhttp_request *req, int code, const char *err_code, const char *field,
-	  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void
+void
 api_error(struct evhttp_request *req, int code, const char *err_code, const char *field,
 	  const char *fmt, ...)
 {
@@ -118,7 +108,7 @@ api_find_token(const struct gw *gw, struct evhttp_request *req)
 }
 
 /* 401/403 unless the request's token has at least `role`. */
-static bool
+bool
 api_allow(struct api_req *r, enum conf_role role)
 {
 	if (!r->token) {
@@ -136,7 +126,7 @@ api_allow(struct api_req *r, enum conf_role role)
 }
 
 /* Parse the request body as a JSON object; answers 400 itself and returns NULL on error. */
-static json_t *
+json_t *
 api_body_json(struct api_req *r)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
@@ -378,57 +368,6 @@ api_campaign_get(struct api_req *r, int64_t id)
 	queue_campaign_clear(&camp);
 }
 
-static json_t *
-api_modem_json(const struct modem *m)
-{
-	const struct conf_modem *mc = modem_conf(m);
-	const struct modem_health *h = modem_health(m);
-	const struct modem_counters *cnt = modem_counters(m);
-	const struct modem_info *info = modem_info(m);
-	const char *err = modem_last_error(m);
-
-	json_t *o = json_pack("{s:s, s:s, s:o, s:b, s:I, s:I, s:I, s:I, s:I}", "name", mc->name,
-			      "state", modem_state_name(modem_state(m)), "operator",
-			      mc->operator_name ? json_string(mc->operator_name) : json_null(),
-			      "busy", modem_busy(m), "sent", (json_int_t)cnt->sent, "failed",
-			      (json_int_t)cnt->failed, "received", (json_int_t)cnt->received,
-			      "restarts", (json_int_t)cnt->restarts, "timeouts",
-			      (json_int_t)cnt->timeouts);
-	json_object_set_new(o, "last_error", err && *err ? json_string(err) : json_null());
-	json_object_set_new(o, "imei", info->imei[0] ? json_string(info->imei) : json_null());
-	json_object_set_new(o, "model", info->model[0] ? json_string(info->model) : json_null());
-	if (h->valid) {
-		json_object_set_new(o, "signal_dbm", h->signal_dbm != INT_MIN
-							      ? json_integer(h->signal_dbm)
-							      : json_null());
-		json_object_set_new(o, "signal_pct",
-				    h->signal_pct >= 0 ? json_integer(h->signal_pct) : json_null());
-		json_object_set_new(o, "ber", json_integer(h->ber));
-		json_object_set_new(o, "battery_pct", h->battery_pct >= 0
-							       ? json_integer(h->battery_pct)
-							       : json_null());
-		json_object_set_new(o, "registration", json_string(h->registration));
-		json_object_set_new(o, "network_code", json_string(h->network_code));
-		json_object_set_new(o, "network_name", json_string(h->network_name));
-		json_object_set_new(o, "last_poll", json_integer(h->at_ms / 1000));
-	} else {
-		json_object_set_new(o, "registration", json_null());
-		json_object_set_new(o, "last_poll", json_null());
-	}
-	return o;
-}
-
-static void
-api_modems(struct api_req *r)
-{
-	if (!api_allow(r, CONF_ROLE_VIEWER))
-		return;
-	json_t *arr = json_array();
-	for (size_t i = 0; i < r->gw->n_slots; i++)
-		json_array_append_new(arr, api_modem_json(r->gw->slots[i].modem));
-	api_reply_json(r->req, 200, json_pack("{s:o}", "modems", arr));
-}
-
 struct api_reports_ctx {
 	json_t *arr;
 	bool raw_numbers;
@@ -453,7 +392,7 @@ api_report_cb(const struct queue_report *rep, void *arg)
 }
 
 /* Integer query parameter in [min, max]; def when absent; false (400 sent) when wrong. */
-static bool
+bool
 api_query_int(struct api_req *r, struct evkeyvalq *q, const char *name, long long def,
 	      long long min, long long max, long long *out)
 {
@@ -532,7 +471,7 @@ api_tail_id(const char *tail)
 	return errno || *end || id <= 0 ? -1 : id;
 }
 
-static void
+void
 api_method_not_allowed(struct api_req *r, const char *allow)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Allow", allow);
@@ -569,11 +508,8 @@ api_route_cb(struct evhttp_request *req, void *arg)
 		} else {
 			api_campaign_get(&r, id);
 		}
-	} else if (strcmp(r.path, "/v1/modems") == 0) {
-		if (r.method == EVHTTP_REQ_GET)
-			api_modems(&r);
-		else
-			api_method_not_allowed(&r, "GET");
+	} else if (strcmp(r.path, "/v1/modems") == 0 || strncmp(r.path, "/v1/modems/", 11) == 0) {
+		api_modems_route(&r);
 	} else if (strcmp(r.path, "/v1/reports") == 0) {
 		if (r.method == EVHTTP_REQ_GET)
 			api_reports(&r);

@@ -149,6 +149,8 @@ gw_dispatch_run(struct gw *gw)
 		s->msg_id = msg.id;
 		s->attempts = msg.attempts;
 		s->segments = msg.segments;
+		if (msg.attempts > 1)
+			s->retries++;
 		rc = modem_send(s->modem, msg.id, msg.recipient, msg.text, msg.encoding);
 		if (rc < 0) {
 			s->msg_id = 0;

@@ -29,6 +29,7 @@ struct gw_slot {
 	int64_t msg_id;      /* in flight, 0 when none */
 	int attempts;        /* of the message in flight */
 	int segments;
+	uint64_t retries;    /* messages this modem was given again after a failure */
 };
 
 struct gw_keyword {

@@ -69,6 +69,8 @@ static const char loactl_usage_main[] =
 	"  campaign create    send a message to numbers given with --to or read from a CSV file\n"
 	"  campaign show ID   a campaign's counts per state and its progress\n"
 	"  modems             the modems' state, signal and counters\n"
+	"  modem show NAME    one modem in full (health, counters, balance)\n"
+	"  modem ussd NAME CODE  dial a USSD code on a modem (e.g. *101#) and print the answer\n"
 	"  reports            reports filed by citizens, oldest first\n"
 	"  health             whether the gateway is up and how many modems are ready\n"
 	"\n"
@@ -104,6 +106,13 @@ static const char loactl_usage_campaign[] =
 	"       loactl campaign show ID\n";
 static const char loactl_usage_modems[] = "usage: loactl modems\n";
 static const char loactl_usage_health[] = "usage: loactl health\n";
+static const char loactl_usage_modem[] =
+	"usage: loactl modem show NAME\n"
+	"       loactl modem ussd NAME CODE\n"
+	"\n"
+	"  show   the modem's state, health sample, counters, last error and SIM balance\n"
+	"  ussd   dial CODE (e.g. '*101#': quote it for the shell) on the modem and print the\n"
+	"         network's answer (admin token; waits up to the --timeout, default 45 s here)\n";
 static const char loactl_usage_reports[] =
 	"usage: loactl reports [--after ID] [--limit N]\n"
 	"\n"
@@ -606,6 +615,95 @@ loactl_modems(struct loactl *L, int argc, char *argv[])
 	return rc;
 }
 
+/* Parse global options among exactly `want` positional arguments, which go to pos[]. */
+static int
+loactl_positional_options(struct loactl *L, int argc, char *argv[], const char *usage, int want,
+			  char *pos[])
+{
+	static const struct option opts[] = { LOACTL_GLOBAL_OPTIONS, { NULL, 0, NULL, 0 } };
+	int c, n = 0;
+
+	optind = 0;
+	while (optind < argc) {
+		c = getopt_long(argc, argv, "-:h", opts, NULL);
+		if (c == -1)
+			break;
+		if (c == 1) { /* a positional argument, in order */
+			if (n == want) {
+				loactl_usage_error(usage, "unexpected argument '%s'", optarg);
+				return CTL_EXIT_USAGE;
+			}
+			pos[n++] = optarg;
+			continue;
+		}
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return -1;
+		}
+		if (c == '?' || c == ':')
+			return loactl_getopt_error(c, argv, usage);
+		loactl_global_option(L, c, optarg);
+	}
+	if (n < want) {
+		loactl_usage_error(usage, "missing argument");
+		return CTL_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* loactl modem show NAME | loactl modem ussd NAME CODE */
+static int
+loactl_modem(struct loactl *L, int argc, char *argv[])
+{
+	char *pos[2] = { NULL, NULL }, path[256];
+	json_t *answer = NULL;
+	int rc;
+
+	if (argc < 2 || (strcmp(argv[1], "show") && strcmp(argv[1], "ussd"))) {
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			fputs(loactl_usage_modem, stdout);
+			return CTL_EXIT_OK;
+		}
+		loactl_usage_error(loactl_usage_modem, "expected 'show' or 'ussd'");
+		return CTL_EXIT_USAGE;
+	}
+	bool ussd = !strcmp(argv[1], "ussd");
+	rc = loactl_positional_options(L, argc - 1, argv + 1, loactl_usage_modem, ussd ? 2 : 1, pos);
+	if (rc)
+		return rc < 0 ? CTL_EXIT_OK : rc;
+	if (strlen(pos[0]) > 64 || strspn(pos[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+						  "0123456789_-") != strlen(pos[0])) {
+		loactl_usage_error(loactl_usage_modem, "'%s' is not a modem name", pos[0]);
+		return CTL_EXIT_USAGE;
+	}
+	if (ussd && L->timeout_s == LOACTL_DEFAULT_TIMEOUT)
+		L->timeout_s = 45; /* the network may take 30 s to answer */
+	rc = loactl_setup(L);
+	if (rc)
+		return rc;
+	if (!ussd) {
+		snprintf(path, sizeof(path), "/v1/modems/%s", pos[0]);
+		rc = ctl_api_call(&L->http, L->json, "GET", path, NULL, NULL, &answer);
+		if (rc == CTL_EXIT_OK && !L->json)
+			ctl_show_json(stdout, answer);
+		json_decref(answer);
+		return rc;
+	}
+	json_t *body = json_pack("{s:s}", "code", pos[1]);
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (!text)
+		return loactl_nomem();
+	snprintf(path, sizeof(path), "/v1/modems/%s/ussd", pos[0]);
+	rc = ctl_api_call(&L->http, L->json, "POST", path, text, NULL, &answer);
+	free(text);
+	if (rc == CTL_EXIT_OK && !L->json)
+		printf("%s %s: %s\n", pos[0], pos[1],
+		       json_string_value(json_object_get(answer, "text")) ?: "");
+	json_decref(answer);
+	return rc;
+}
+
 /* loactl reports [--after ID] [--limit N] */
 static int
 loactl_reports(struct loactl *L, int argc, char *argv[])
@@ -714,6 +812,8 @@ loactl_command(struct loactl *L, int argc, char *argv[])
 		return loactl_campaign(L, argc, argv);
 	if (!strcmp(cmd, "modems"))
 		return loactl_modems(L, argc, argv);
+	if (!strcmp(cmd, "modem"))
+		return loactl_modem(L, argc, argv);
 	if (!strcmp(cmd, "reports"))
 		return loactl_reports(L, argc, argv);
 	if (!strcmp(cmd, "health"))

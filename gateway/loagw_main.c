@@ -293,8 +293,12 @@ main(int argc, char **argv)
 	event_base_dispatch(gw.base);
 
 	LOG(LOG_INFO, "main", "stopping modems");
+	/* all at once: a hung modem costs the grace period once, not once per modem */
 	for (size_t i = 0; i < gw.n_slots; i++)
-		modem_stop(gw.slots[i].modem);
+		modem_stop_begin(gw.slots[i].modem);
+	int64_t grace_end = util_mono_ms() + 5000;
+	for (size_t i = 0; i < gw.n_slots; i++)
+		modem_stop_finish(gw.slots[i].modem, grace_end);
 	status = 0;
 	LOG(LOG_INFO, "main", "loagw stopped");
 out:

@@ -21,6 +21,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <regex.h>
 #include <jansson.h>
 #include <limits.h>
 #include <signal.h>
@@ -41,13 +42,18 @@
 #define MODEM_BACKOFF_MAX_MS 60000
 #define MODEM_STABLE_MS 60000
 
-enum modem_cmd_kind { MODEM_CMD_SEND, MODEM_CMD_ACK, MODEM_CMD_HEALTH };
+#define MODEM_DEGRADED_RETRY_MS 60000
+
+enum modem_cmd_kind { MODEM_CMD_SEND, MODEM_CMD_ACK, MODEM_CMD_HEALTH, MODEM_CMD_USSD };
 
 struct modem_cmd {
 	struct modem_cmd *next;
 	enum modem_cmd_kind kind;
 	int64_t msg_id; /* sends */
 	json_t *msg;    /* owned */
+	modem_ussd_cb ussd_cb; /* USSD: called once with the answer */
+	void *ussd_arg;
+	bool balance;   /* USSD asked by the balance schedule */
 };
 
 struct modem {
@@ -63,7 +69,15 @@ struct modem {
 	struct event *deadline_ev;     /* outstanding command's deadline */
 	struct event *restart_ev;
 	struct event *health_ev;
+	struct event *balance_ev;
 	int backoff_ms;
+	bool reset_next;               /* the last worker hung: reboot the modem after connecting */
+	regex_t balance_re;
+	bool balance_re_ok;
+	char balance[64], balance_raw[256];
+	int64_t balance_at_ms;
+	char degraded_reason[96];
+	int64_t degraded_since_ms;     /* monotonic */
 	int64_t ready_since_ms;        /* monotonic */
 
 	struct modem_cmd *head, *tail; /* FIFO; head is outstanding when `outstanding` */
@@ -141,17 +155,8 @@ modem_cmd_free(struct modem_cmd *c)
 }
 
 static int
-modem_enqueue(struct modem *m, enum modem_cmd_kind kind, int64_t msg_id, json_t *msg)
+modem_enqueue_cmd(struct modem *m, struct modem_cmd *c)
 {
-	struct modem_cmd *c = calloc(1, sizeof(*c));
-
-	if (!c) {
-		json_decref(msg);
-		return -ENOMEM;
-	}
-	c->kind = kind;
-	c->msg_id = msg_id;
-	c->msg = msg;
 	if (m->tail)
 		m->tail->next = c;
 	else
@@ -159,6 +164,22 @@ modem_enqueue(struct modem *m, enum modem_cmd_kind kind, int64_t msg_id, json_t 
 	m->tail = c;
 	modem_pump(m);
 	return 0;
+}
+
+static int
+modem_enqueue(struct modem *m, enum modem_cmd_kind kind, int64_t msg_id, json_t *msg)
+{
+	struct modem_cmd *c = calloc(1, sizeof(*c));
+
+	if (!c || !msg) {
+		free(c);
+		json_decref(msg);
+		return -ENOMEM;
+	}
+	c->kind = kind;
+	c->msg_id = msg_id;
+	c->msg = msg;
+	return modem_enqueue_cmd(m, c);
 }
 
 static struct modem_cmd *
@@ -198,14 +219,22 @@ modem_pump(struct modem *m)
 	event_add(m->deadline_ev, &tv);
 }
 
+static void modem_evaluate(struct modem *m);
+
 static void
 modem_report_send(struct modem *m, int64_t msg_id, const struct modem_send_result *r)
 {
 	m->send_pending = false;
-	if (r->ok)
+	if (r->ok) {
 		m->counters.sent++;
-	else
+		m->counters.errors_in_row = 0;
+	} else {
 		m->counters.failed++;
+		if (!r->uncertain) {
+			m->counters.errors_in_row++;
+			modem_evaluate(m);
+		}
+	}
 	if (m->ops->on_send_result)
 		m->ops->on_send_result(m, msg_id, r, m->arg);
 }
@@ -223,6 +252,9 @@ modem_flush(struct modem *m, const char *why)
 			struct modem_send_result r = { .uncertain = true, .cms = -1 };
 			util_strlcpy(r.error, why, sizeof(r.error));
 			modem_report_send(m, c->msg_id, &r);
+		} else if (c->kind == MODEM_CMD_USSD && c->ussd_cb) {
+			struct modem_ussd_result r = { .error = why };
+			c->ussd_cb(m, &r, c->ussd_arg);
 		}
 		modem_cmd_free(c);
 	}
@@ -256,6 +288,7 @@ modem_kill(struct modem *m, const char *why)
 		m->bev = NULL;
 	}
 	event_del(m->health_ev);
+	event_del(m->balance_ev);
 	modem_set_error(m, "%s", why);
 	modem_flush(m, why);
 	modem_set_state(m, MODEM_ST_DOWN, why);
@@ -279,6 +312,7 @@ modem_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	struct modem *m = arg;
 
 	m->counters.timeouts++;
+	m->reset_next = true;
 	LOG(LOG_ERROR, "modem", "modem[%s] command overran its %d s deadline: killing the worker",
 	    m->cfg->name, m->cfg->command_timeout_s);
 	modem_kill(m, "command deadline passed");
@@ -306,6 +340,45 @@ modem_copy_str(char *dst, size_t n, json_t *obj, const char *key)
 	util_strlcpy(dst, v ? v : "", n);
 }
 
+/*
+ * Decide between ready and degraded from the last health sample and the send errors in a row.
+ * A modem degraded by send errors is given another chance after a good health poll at least
+ * MODEM_DEGRADED_RETRY_MS later.
+ */
+static void
+modem_evaluate(struct modem *m)
+{
+	const struct modem_health *h = &m->health;
+	const char *reg = h->registration;
+	char why[96] = "";
+
+	if (m->state != MODEM_ST_READY && m->state != MODEM_ST_DEGRADED)
+		return;
+	if (m->state == MODEM_ST_DEGRADED &&
+	    m->counters.errors_in_row >= (uint64_t)m->cfg->max_errors_in_row &&
+	    util_mono_ms() - m->degraded_since_ms >= MODEM_DEGRADED_RETRY_MS)
+		m->counters.errors_in_row = 0; /* probation */
+	if (h->valid && h->signal_dbm != INT_MIN && h->signal_dbm < m->cfg->min_signal_dbm)
+		snprintf(why, sizeof(why), "signal %d dBm is below %d dBm", h->signal_dbm,
+			 m->cfg->min_signal_dbm);
+	else if (h->valid && (strcmp(reg, "none") == 0 || strcmp(reg, "denied") == 0 ||
+			      strcmp(reg, "searching") == 0))
+		snprintf(why, sizeof(why), "not registered on a network (%s)", reg);
+	else if (m->counters.errors_in_row >= (uint64_t)m->cfg->max_errors_in_row)
+		snprintf(why, sizeof(why), "%llu failed sends in a row",
+			 (unsigned long long)m->counters.errors_in_row);
+	if (why[0] && m->state == MODEM_ST_READY) {
+		util_strlcpy(m->degraded_reason, why, sizeof(m->degraded_reason));
+		m->degraded_since_ms = util_mono_ms();
+		modem_set_state(m, MODEM_ST_DEGRADED, why);
+	} else if (why[0]) {
+		util_strlcpy(m->degraded_reason, why, sizeof(m->degraded_reason));
+	} else if (m->state == MODEM_ST_DEGRADED) {
+		m->degraded_reason[0] = '\0';
+		modem_set_state(m, MODEM_ST_READY, "healthy again");
+	}
+}
+
 static void
 modem_on_health(struct modem *m, json_t *ev)
 {
@@ -326,6 +399,7 @@ modem_on_health(struct modem *m, json_t *ev)
 	modem_copy_str(h->network_code, sizeof(h->network_code), ev, "network_code");
 	modem_copy_str(h->network_name, sizeof(h->network_name), ev, "network_name");
 
+	modem_evaluate(m);
 	json_t *f = json_deep_copy(ev);
 	json_object_del(f, "ev");
 	json_object_del(f, "seq");
@@ -340,6 +414,59 @@ modem_on_health(struct modem *m, json_t *ev)
 	json_decref(f);
 	if (m->ops->on_health)
 		m->ops->on_health(m, h, m->arg);
+}
+
+/* Parse a balance out of a USSD answer with the configured pattern; log it. */
+static void
+modem_parse_balance(struct modem *m, const char *text)
+{
+	regmatch_t mt[2];
+	char fields[512];
+
+	util_strlcpy(m->balance_raw, text, sizeof(m->balance_raw));
+	m->balance_at_ms = util_now_ms();
+	m->balance[0] = '\0';
+	if (m->balance_re_ok && regexec(&m->balance_re, text, 2, mt, 0) == 0) {
+		int g = mt[1].rm_so >= 0 ? 1 : 0;
+		size_t len = (size_t)(mt[g].rm_eo - mt[g].rm_so);
+		if (len >= sizeof(m->balance))
+			len = sizeof(m->balance) - 1;
+		memcpy(m->balance, text + mt[g].rm_so, len);
+		m->balance[len] = '\0';
+	}
+	json_t *f = json_pack("{s:s, s:s, s:s}", "modem", m->cfg->name, "raw", text, "balance",
+			      m->balance);
+	char *txt = json_dumps(f, JSON_COMPACT);
+	util_strlcpy(fields, txt ? txt : "{}", sizeof(fields));
+	free(txt);
+	json_decref(f);
+	log_fields(m->balance[0] ? LOG_INFO : LOG_WARN, "modem",
+		   m->balance[0] ? "modem balance" : "modem balance not understood", fields);
+}
+
+static void
+modem_on_ussd(struct modem *m, struct modem_cmd *c, const char *ev, json_t *msg)
+{
+	struct modem_ussd_result r = { 0 };
+
+	if (strcmp(ev, "ussd") == 0) {
+		r.ok = true;
+		r.text = json_string_value(json_object_get(msg, "text"));
+		r.status = json_string_value(json_object_get(msg, "status"));
+		if (!r.text)
+			r.text = "";
+		if (c->balance)
+			modem_parse_balance(m, r.text);
+	} else {
+		r.error = json_string_value(json_object_get(msg, "error"));
+		if (!r.error)
+			r.error = "USSD failed";
+		if (c->balance)
+			LOG(LOG_WARN, "modem", "modem[%s] balance USSD %s: %s", m->cfg->name,
+			    m->cfg->balance_ussd, r.error);
+	}
+	if (c->ussd_cb)
+		c->ussd_cb(m, &r, c->ussd_arg);
 }
 
 static void
@@ -384,6 +511,8 @@ modem_on_answer(struct modem *m, const char *ev, json_t *msg)
 		modem_report_send(m, c->msg_id, &r);
 	} else if (c->kind == MODEM_CMD_HEALTH) {
 		modem_on_health(m, msg);
+	} else if (c->kind == MODEM_CMD_USSD) {
+		modem_on_ussd(m, c, ev, msg);
 	} else if (c->kind == MODEM_CMD_ACK && strcmp(ev, "acked") != 0) {
 		const char *err = json_string_value(json_object_get(msg, "error"));
 		LOG(LOG_WARN, "modem", "modem[%s] could not delete a stored SMS: %s", m->cfg->name,
@@ -439,6 +568,10 @@ modem_on_event(struct modem *m, json_t *msg)
 		event_del(m->deadline_ev); /* the connect deadline */
 		modem_set_state(m, MODEM_ST_READY, "connected");
 		modem_health_tick_cb(-1, 0, m); /* first sample now, then on the interval */
+		if (m->cfg->balance_ussd) {
+			struct timeval tv = { .tv_sec = 5 };
+			event_add(m->balance_ev, &tv);
+		}
 		modem_pump(m);
 	} else if (strcmp(ev, "connect_failed") == 0 || strcmp(ev, "lost") == 0) {
 		const char *err = json_string_value(json_object_get(msg, "error"));
@@ -447,12 +580,22 @@ modem_on_event(struct modem *m, json_t *msg)
 		modem_kill(m, why);
 	} else if (strcmp(ev, "inbound") == 0 || strcmp(ev, "status_report") == 0) {
 		if (strcmp(ev, "status_report") == 0) {
-			/* Delivery reports are matched in a later version; keep the SIM clean. */
-			LOG(LOG_INFO, "modem", "modem[%s] delivery report mr=%lld status=%lld",
-			    m->cfg->name, (long long)json_integer_value(json_object_get(msg, "mr")),
-			    (long long)json_integer_value(json_object_get(msg, "status")));
-			modem_ack_inbound(m, (int)json_integer_value(json_object_get(msg, "loc")),
-					  (int)json_integer_value(json_object_get(msg, "folder")));
+			struct modem_status_report sr = {
+				.to = json_string_value(json_object_get(msg, "to")),
+				.mr = (int)json_integer_value(json_object_get(msg, "mr")),
+				.status = (int)json_integer_value(json_object_get(msg, "status")),
+				.smsc_time_ms = json_integer_value(json_object_get(msg, "smsc_time")),
+			};
+			int loc = (int)json_integer_value(json_object_get(msg, "loc"));
+			m->counters.dlrs++;
+			if (!sr.to)
+				sr.to = "";
+			if (m->ops->on_status_report)
+				m->ops->on_status_report(m, &sr, m->arg);
+			/* a report stored on the SIM (+CDSI) is deleted; one given in full is not */
+			if (loc > 0)
+				modem_ack_inbound(m, loc,
+						  (int)json_integer_value(json_object_get(msg, "folder")));
 		} else {
 			modem_on_inbound(m, msg);
 		}
@@ -492,6 +635,25 @@ modem_bev_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
+static void
+modem_balance_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct modem *m = arg;
+	struct timeval tv = { .tv_sec = m->cfg->balance_interval_s };
+	struct modem_cmd *c = calloc(1, sizeof(*c));
+
+	if (c) {
+		c->kind = MODEM_CMD_USSD;
+		c->balance = true;
+		c->msg = json_pack("{s:s, s:s}", "op", "ussd", "code", m->cfg->balance_ussd);
+		if (c->msg)
+			modem_enqueue_cmd(m, c);
+		else
+			free(c);
+	}
+	event_add(m->balance_ev, &tv);
+}
+
 struct modem *
 modem_new(struct event_base *base, const struct conf_modem *cfg, const char *worker_path,
 	  const struct modem_ops *ops, void *arg)
@@ -510,10 +672,14 @@ modem_new(struct event_base *base, const struct conf_modem *cfg, const char *wor
 	m->deadline_ev = evtimer_new(base, modem_deadline_cb, m);
 	m->restart_ev = evtimer_new(base, modem_restart_cb, m);
 	m->health_ev = evtimer_new(base, modem_health_tick_cb, m);
+	m->balance_ev = evtimer_new(base, modem_balance_tick_cb, m);
+	if (cfg->balance_pattern)
+		m->balance_re_ok = regcomp(&m->balance_re, cfg->balance_pattern, REG_EXTENDED) == 0;
 	m->health.signal_dbm = INT_MIN;
 	m->health.signal_pct = -1;
 	m->health.battery_pct = -1;
-	if (!m->worker_path || !m->deadline_ev || !m->restart_ev || !m->health_ev) {
+	if (!m->worker_path || !m->deadline_ev || !m->restart_ev || !m->health_ev ||
+	    !m->balance_ev) {
 		modem_free(m);
 		return NULL;
 	}
@@ -536,7 +702,13 @@ modem_start(struct modem *m)
 	char *argv[] = { m->worker_path, "--fd", fdarg, "--name", m->cfg->name,
 			 "--device", m->cfg->device, "--connection", m->cfg->connection,
 			 "--model", m->cfg->model, "--inbox-ms", inbox, "--log-level", level,
-			 log_is_json() ? NULL : "--log-text", NULL };
+			 NULL, NULL, NULL };
+	int argc = 15;
+	if (!log_is_json())
+		argv[argc++] = "--log-text";
+	if (m->reset_next)
+		argv[argc++] = "--reset";
+	m->reset_next = false;
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
@@ -574,10 +746,8 @@ modem_start(struct modem *m)
 }
 
 void
-modem_stop(struct modem *m)
+modem_stop_begin(struct modem *m)
 {
-	if (!m)
-		return;
 	m->stopping = true;
 	event_del(m->restart_ev);
 	if (m->bev && m->pid > 0) {
@@ -586,16 +756,32 @@ modem_stop(struct modem *m)
 		shutdown(bufferevent_getfd(m->bev), SHUT_RDWR);
 		bufferevent_free(m->bev);
 		m->bev = NULL;
-		for (int i = 0; i < 50; i++) { /* up to 5 s for a clean GSM_TerminateConnection */
-			int st;
-			if (waitpid(m->pid, &st, WNOHANG) == m->pid) {
-				m->pid = 0;
-				break;
-			}
-			usleep(100000);
+	}
+}
+
+void
+modem_stop_finish(struct modem *m, int64_t deadline_mono_ms)
+{
+	while (m->pid > 0) {
+		int st;
+		if (waitpid(m->pid, &st, WNOHANG) == m->pid) {
+			m->pid = 0;
+			break;
 		}
+		if (util_mono_ms() >= deadline_mono_ms)
+			break; /* modem_kill sends SIGKILL */
+		usleep(20000);
 	}
 	modem_kill(m, "stopped");
+}
+
+void
+modem_stop(struct modem *m)
+{
+	if (!m)
+		return;
+	modem_stop_begin(m);
+	modem_stop_finish(m, util_mono_ms() + 5000);
 }
 
 void
@@ -616,6 +802,10 @@ modem_free(struct modem *m)
 		event_free(m->restart_ev);
 	if (m->health_ev)
 		event_free(m->health_ev);
+	if (m->balance_ev)
+		event_free(m->balance_ev);
+	if (m->balance_re_ok)
+		regfree(&m->balance_re);
 	free(m->worker_path);
 	free(m);
 }
@@ -632,8 +822,9 @@ modem_send(struct modem *m, int64_t msg_id, const char *to, const char *text,
 {
 	if (!modem_can_send(m))
 		return -EBUSY;
-	json_t *cmd = json_pack("{s:s, s:I, s:s, s:s, s:s}", "op", "send", "id", (json_int_t)msg_id,
-				"to", to, "text", text, "encoding", encoding);
+	json_t *cmd = json_pack("{s:s, s:I, s:s, s:s, s:s, s:b}", "op", "send", "id",
+				(json_int_t)msg_id, "to", to, "text", text, "encoding", encoding,
+				"report", m->cfg->delivery_reports);
 	if (!cmd)
 		return -EINVAL;
 	m->send_pending = true;
@@ -650,6 +841,43 @@ modem_ack_inbound(struct modem *m, int loc, int folder)
 		return -ENOTCONN;
 	return modem_enqueue(m, MODEM_CMD_ACK, 0,
 			     json_pack("{s:s, s:i, s:i}", "op", "ack", "loc", loc, "folder", folder));
+}
+
+int
+modem_ussd(struct modem *m, const char *code, modem_ussd_cb cb, void *arg)
+{
+	struct modem_cmd *c;
+
+	if (!m->bev || (m->state != MODEM_ST_READY && m->state != MODEM_ST_DEGRADED))
+		return -ENOTCONN;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->kind = MODEM_CMD_USSD;
+	c->ussd_cb = cb;
+	c->ussd_arg = arg;
+	c->msg = json_pack("{s:s, s:s}", "op", "ussd", "code", code);
+	if (!c->msg) {
+		free(c);
+		return -EINVAL;
+	}
+	return modem_enqueue_cmd(m, c);
+}
+
+const char *
+modem_balance(const struct modem *m, const char **raw, int64_t *at_ms)
+{
+	if (raw)
+		*raw = m->balance_at_ms ? m->balance_raw : NULL;
+	if (at_ms)
+		*at_ms = m->balance_at_ms;
+	return m->balance[0] ? m->balance : NULL;
+}
+
+const char *
+modem_degraded_reason(const struct modem *m)
+{
+	return m->state == MODEM_ST_DEGRADED ? m->degraded_reason : "";
 }
 
 const char *

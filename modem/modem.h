@@ -53,7 +53,7 @@ struct modem_info {
 };
 
 struct modem_counters {
-	uint64_t sent, failed, received, restarts, timeouts;
+	uint64_t sent, failed, received, restarts, timeouts, errors_in_row, dlrs;
 };
 
 struct modem_send_result {
@@ -75,12 +75,28 @@ struct modem_inbound {
 	int part, parts;
 };
 
+struct modem_status_report {
+	const char *to;  /* the recipient the report is about */
+	int mr;          /* TP-MR of the part it reports on */
+	int status;      /* TP-ST: <0x20 delivered, 0x20..0x3f still trying, >=0x40 failed */
+	int64_t smsc_time_ms;
+};
+
+struct modem_ussd_result {
+	bool ok;
+	const char *text;   /* the network's answer (UTF-8) when ok */
+	const char *status; /* "done", "action_needed", ... when ok */
+	const char *error;  /* why not, when !ok */
+};
+typedef void (*modem_ussd_cb)(struct modem *m, const struct modem_ussd_result *r, void *arg);
+
 struct modem_ops {
 	void (*on_state)(struct modem *m, enum modem_state old, enum modem_state now, void *arg);
 	void (*on_send_result)(struct modem *m, int64_t msg_id, const struct modem_send_result *r,
 			       void *arg);
 	void (*on_inbound)(struct modem *m, const struct modem_inbound *in, void *arg);
 	void (*on_health)(struct modem *m, const struct modem_health *h, void *arg);
+	void (*on_status_report)(struct modem *m, const struct modem_status_report *r, void *arg);
 };
 
 /*
@@ -100,6 +116,21 @@ bool modem_can_send(const struct modem *m);
 int modem_send(struct modem *m, int64_t msg_id, const char *to, const char *text,
 	       const char *encoding);
 int modem_ack_inbound(struct modem *m, int loc, int folder);
+/*
+ * Dial a USSD code on the modem; cb is called exactly once with the answer or the reason there
+ * is none (also when the worker dies first). -ENOTCONN when the modem has no worker.
+ */
+int modem_ussd(struct modem *m, const char *code, modem_ussd_cb cb, void *arg);
+
+/* Stopping many modems: begin on each (closes the sockets), then finish on each; together
+ * they wait at most grace_ms for clean exits, then kill what is left. */
+void modem_stop_begin(struct modem *m);
+void modem_stop_finish(struct modem *m, int64_t deadline_mono_ms);
+
+/* The SIM balance from the last balance USSD (NULL when never asked or not parsed). */
+const char *modem_balance(const struct modem *m, const char **raw, int64_t *at_ms);
+/* Why the modem is degraded ("" when it is not). */
+const char *modem_degraded_reason(const struct modem *m);
 
 const char *modem_name(const struct modem *m);
 const struct conf_modem *modem_conf(const struct modem *m);

@@ -58,7 +58,17 @@ struct worker {
 	/* inbound messages reported and not yet acknowledged by loagw */
 	struct worker_loc pending[WORKER_MAX_PENDING];
 	int n_pending;
-	int consecutive_io_errors;
+	/* USSD answer, filled by the libgammu callback */
+	bool ussd_done;
+	int ussd_status;
+	char *ussd_text; /* owned, UTF-8 */
+	/* status reports that arrived as +CDS (not stored), copied by the callback */
+	struct worker_dlr {
+		int mr, status;
+		char number[48];
+		int64_t smsc_ms;
+	} dlrs[64];
+	int n_dlrs;
 };
 
 static void
@@ -99,12 +109,39 @@ worker_send_status_cb(GSM_StateMachine *sm, int status, int ref, void *user)
 	w->send_ref = ref;
 }
 
+static char *worker_utf8(const unsigned char *ucs);
+
 static void
 worker_incoming_sms_cb(GSM_StateMachine *sm, GSM_SMSMessage *sms, void *user)
 {
 	struct worker *w = user;
 
-	w->inbox_dirty = true; /* read it after this libgammu call returns */
+	/* A status report given in full (+CDS) is stored nowhere: copy it now, report it after
+	 * this libgammu call returns. Anything else (+CMTI, +CDSI) is read by an inbox scan. */
+	if (sms->PDU == SMS_Status_Report && sms->Location == 0) {
+		if (w->n_dlrs < (int)(sizeof(w->dlrs) / sizeof(w->dlrs[0]))) {
+			struct worker_dlr *d = &w->dlrs[w->n_dlrs++];
+			char *num = worker_utf8(sms->Number);
+			d->mr = sms->MessageReference;
+			d->status = sms->DeliveryStatus;
+			util_strlcpy(d->number, num ? num : "", sizeof(d->number));
+			d->smsc_ms = sms->DateTime.Year > 0 ? (int64_t)Fill_Time_T(sms->DateTime) * 1000 : 0;
+			free(num);
+		}
+		return;
+	}
+	w->inbox_dirty = true;
+}
+
+static void
+worker_incoming_ussd_cb(GSM_StateMachine *sm, GSM_USSDMessage *ussd, void *user)
+{
+	struct worker *w = user;
+
+	free(w->ussd_text);
+	w->ussd_text = worker_utf8(ussd->Text);
+	w->ussd_status = ussd->Status;
+	w->ussd_done = true;
 }
 
 /* gammu Unicode (UCS-2 BE, NUL-NUL terminated) -> newly allocated UTF-8 */
@@ -181,6 +218,7 @@ worker_do_send(struct worker *w, json_t *cmd, json_t *seq)
 	const char *text = json_string_value(json_object_get(cmd, "text"));
 	const char *enc = json_string_value(json_object_get(cmd, "encoding"));
 	json_t *id = json_object_get(cmd, "id");
+	bool report = json_is_true(json_object_get(cmd, "report"));
 	GSM_MultiPartSMSInfo info;
 	GSM_MultiSMSMessage *multi = NULL;
 	unsigned char *ucs = NULL;
@@ -220,7 +258,8 @@ worker_do_send(struct worker *w, json_t *cmd, json_t *seq)
 		GSM_SMSMessage *part = &multi->SMS[i];
 
 		part->SMSC.Location = 1; /* the SIM's own SMSC */
-		part->PDU = SMS_Submit;
+		/* libgammu's way of asking for a status report (TP-SRR) is this PDU type */
+		part->PDU = report ? SMS_Status_Report : SMS_Submit;
 		EncodeUnicode(part->Number, to, strlen(to));
 		w->send_done = false;
 		w->send_status = -1;
@@ -298,7 +337,7 @@ worker_report_inbound(struct worker *w, GSM_SMSMessage *sms)
 	if (sms->DateTime.Year > 0)
 		smsc_ms = (int64_t)Fill_Time_T(sms->DateTime) * 1000;
 	if (sms->PDU == SMS_Status_Report) {
-		ev = json_pack("{s:s, s:s, s:i, s:i, s:I}", "ev", "status_report", "from",
+		ev = json_pack("{s:s, s:s, s:i, s:i, s:I}", "ev", "status_report", "to",
 			       from ? from : "", "mr", sms->MessageReference, "status",
 			       sms->DeliveryStatus, "smsc_time", (json_int_t)smsc_ms);
 	} else {
@@ -411,6 +450,84 @@ worker_do_ack(struct worker *w, json_t *cmd, json_t *seq)
 		worker_check_fatal(w, err);
 }
 
+/* Report status reports copied by the callback (they need no ack: nothing is stored). */
+static void
+worker_flush_dlrs(struct worker *w)
+{
+	for (int i = 0; i < w->n_dlrs; i++) {
+		struct worker_dlr *d = &w->dlrs[i];
+		worker_send_event(w, json_pack("{s:s, s:s, s:i, s:i, s:I, s:i, s:i}", "ev",
+					       "status_report", "to", d->number, "mr", d->mr,
+					       "status", d->status, "smsc_time",
+					       (json_int_t)d->smsc_ms, "loc", 0, "folder", 0));
+	}
+	w->n_dlrs = 0;
+}
+
+static const char *
+worker_ussd_status_name(int st)
+{
+	switch (st) {
+	case USSD_NoActionNeeded: return "done";
+	case USSD_ActionNeeded: return "action_needed";
+	case USSD_Terminated: return "terminated";
+	case USSD_AnotherClient: return "another_client";
+	case USSD_NotSupported: return "not_supported";
+	case USSD_Timeout: return "timeout";
+	default: return "unknown";
+	}
+}
+
+/* Dial a USSD code (e.g. "*101#") and wait for the network's answer. */
+static void
+worker_do_ussd(struct worker *w, json_t *cmd, json_t *seq)
+{
+	const char *code = json_string_value(json_object_get(cmd, "code"));
+	char buf[64];
+	json_t *ev;
+	GSM_Error err;
+
+	if (!code || strlen(code) >= sizeof(buf)) {
+		ev = json_pack("{s:s, s:s}", "ev", "ussd_failed", "error", "bad USSD code");
+		goto out;
+	}
+	util_strlcpy(buf, code, sizeof(buf));
+	w->ussd_done = false;
+	err = GSM_DialService(w->sm, buf);
+	if (err != ERR_NONE) {
+		ev = worker_error_event("ussd_failed", NULL, err);
+		worker_check_fatal(w, err);
+		goto out;
+	}
+	int64_t deadline = util_mono_ms() + 30000;
+	while (!w->ussd_done && util_mono_ms() < deadline)
+		GSM_ReadDevice(w->sm, TRUE);
+	if (!w->ussd_done) {
+		ev = json_pack("{s:s, s:s}", "ev", "ussd_failed", "error",
+			       "no USSD answer from the network within 30 s");
+		goto out;
+	}
+	ev = json_pack("{s:s, s:s, s:s}", "ev", "ussd", "text", w->ussd_text ? w->ussd_text : "",
+		       "status", worker_ussd_status_name(w->ussd_status));
+	LOG(LOG_INFO, "modem", "modem[%s] USSD %s answered (%s)", w->name, code,
+	    worker_ussd_status_name(w->ussd_status));
+out:
+	json_object_set(ev, "seq", seq);
+	worker_send_event(w, ev);
+}
+
+/* Reboot the modem (AT+CFUN=1,1 on AT devices): after a hang, before trusting it again. */
+static void
+worker_reset(struct worker *w)
+{
+	GSM_Error err = GSM_Reset(w->sm, TRUE);
+
+	if (err == ERR_NOTSUPPORTED || err == ERR_NOTIMPLEMENTED)
+		err = GSM_Reset(w->sm, FALSE);
+	LOG(err == ERR_NONE ? LOG_NOTICE : LOG_WARN, "modem", "modem[%s] reset after a hang: %s",
+	    w->name, err == ERR_NONE ? "done" : GSM_ErrorString(err));
+}
+
 static void
 worker_do_health(struct worker *w, json_t *seq)
 {
@@ -507,8 +624,10 @@ main(int argc, char **argv)
 		{ "inbox-ms", required_argument, NULL, 'i' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "log-text", no_argument, NULL, 't' },
+		{ "reset", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool reset = false;
 	struct worker w = { .fd = -1, .inbox_interval_ms = 10000 };
 	const char *device = NULL, *connection = NULL, *model = "";
 	int level = LOG_INFO, opt;
@@ -525,6 +644,7 @@ main(int argc, char **argv)
 		case 'i': w.inbox_interval_ms = atoi(optarg); break;
 		case 'l': level = log_level_parse(optarg); break;
 		case 't': json = false; break;
+		case 'r': reset = true; break;
 		default: worker_usage(); return 2;
 		}
 	}
@@ -554,7 +674,11 @@ main(int argc, char **argv)
 	}
 	GSM_SetSendSMSStatusCallback(w.sm, worker_send_status_cb, &w);
 	GSM_SetIncomingSMSCallback(w.sm, worker_incoming_sms_cb, &w);
+	GSM_SetIncomingUSSDCallback(w.sm, worker_incoming_ussd_cb, &w);
+	if (reset)
+		worker_reset(&w);
 	GSM_SetIncomingSMS(w.sm, TRUE); /* +CMTI where the modem supports it; scans cover the rest */
+	GSM_SetIncomingUSSD(w.sm, TRUE);
 	GSM_SetFastSMSSending(w.sm, TRUE);
 
 	char imei[GSM_MAX_IMEI_LENGTH + 1] = "", imsi[GSM_MAX_INFO_LENGTH] = "";
@@ -574,6 +698,8 @@ main(int argc, char **argv)
 		int64_t now = util_mono_ms();
 		if (w.inbox_dirty || now >= w.next_inbox_ms)
 			worker_scan_inbox(&w);
+		if (w.n_dlrs)
+			worker_flush_dlrs(&w);
 		int rc = modem_proto_read(w.fd, WORKER_TICK_MS, &cmd);
 		if (rc < 0)
 			break; /* loagw is gone */
@@ -591,6 +717,8 @@ main(int argc, char **argv)
 			worker_do_ack(&w, cmd, seq);
 		} else if (strcmp(op, "health") == 0) {
 			worker_do_health(&w, seq);
+		} else if (strcmp(op, "ussd") == 0) {
+			worker_do_ussd(&w, cmd, seq);
 		} else if (strcmp(op, "stop") == 0) {
 			json_decref(cmd);
 			break;
@@ -603,6 +731,7 @@ main(int argc, char **argv)
 	}
 	GSM_TerminateConnection(w.sm);
 	GSM_FreeStateMachine(w.sm);
+	free(w.ussd_text);
 	LOG(LOG_INFO, "modem", "modem[%s] worker stopped", w.name);
 	return 0;
 }

@@ -419,7 +419,8 @@ queue_set_pragmas(struct queue *q, const char *path, char *err, size_t errlen)
 	}
 	if (queue_exec(q->db, "PRAGMA foreign_keys = ON", err, errlen) < 0 ||
 	    queue_exec(q->db, "PRAGMA synchronous = FULL", err, errlen) < 0 ||
-	    queue_exec(q->db, "PRAGMA cache_size = -262144", err, errlen) < 0)
+	    queue_exec(q->db, "PRAGMA cache_size = -65536", err, errlen) < 0 ||
+	    queue_exec(q->db, "PRAGMA temp_store = MEMORY", err, errlen) < 0)
 		return -EIO;
 	/* journal_mode answers with the mode in force; ":memory:" stays "memory". */
 	if (sqlite3_prepare_v2(q->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)

@@ -14,8 +14,15 @@
  * DESIGN
  * One thread, one poll(2) loop over: the pty master, an inotify watch on the slave device (its
  * open/close events tell whether a client holds the modem), a signalfd for SIGTERM/SIGINT, the
- * control listener and its clients. Nothing in the loop sleeps. The simulator keeps a slave fd
- * open itself so that the master never reads EIO when the client closes.
+ * control listener and its clients. Nothing in the loop sleeps: what the engine must do later
+ * (delayed +CMGS answers, status reports, USSD answers, the replug after an unplug) is a
+ * deadline, and poll's timeout is the time left until the earliest one; then the engine's tick
+ * runs. The simulator keeps a slave fd open itself so that the master never reads EIO when the
+ * client closes.
+ *
+ * Unplug closes the master, the slave and the inotify watch and removes the link, so that the
+ * client reads EOF / EIO like on a USB modem pulled out; replug opens a new pty (a different
+ * /dev/pts/N while the client still holds the old one) and points the link at it again.
  */
 #define _GNU_SOURCE /* accept4, ptsname_r */
 #include <errno.h>
@@ -82,10 +89,28 @@ ms_usage(FILE *f)
 		"control commands (one JSON object a line on SOCK):\n"
 		"  {\"cmd\":\"inject\",\"from\":F,\"text\":T"
 		"[,\"smsc_time\":EPOCH][,\"order\":[2,1]]}\n"
-		"  {\"cmd\":\"status\"}  {\"cmd\":\"inbox\"}\n"
-		"  {\"cmd\":\"set\",\"signal\":N,\"registered\":B,\"ussd_reply\":S,"
-		"\"fail_count\":K,"
-		"\"cms_error\":E,\"hang\":B}\n");
+		"  {\"cmd\":\"status\"}  {\"cmd\":\"inbox\"}  {\"cmd\":\"stats\"}\n"
+		"  {\"cmd\":\"set\", any of:\n"
+		"     \"signal\":0..31|99  \"signal_dbm\":-113..-51  (AT+CSQ)\n"
+		"     \"registered\":B     false: CREG 0, no operator, sends get +CMS ERROR: 331\n"
+		"     \"fail_count\":K,\"cms_error\":E   next K sends get +CMS ERROR: E [500]\n"
+		"     \"latency_ms\":N     answer +CMGS N ms after Ctrl-Z (input held meanwhile)\n"
+		"     \"hang\":B           true: answer nothing until false\n"
+		"     \"dlr_status\":\"delivered\"|\"pending\"|\"failed\"|\"expired\"|\"none\"|TP-ST\n"
+		"     \"dlr_delay_ms\":N   [500] status report for TP-SRR sends, N ms after +CMGS\n"
+		"                        (+CDS if AT+CNMI <ds>=1, stored + +CDSI if 2, none if 0)\n"
+		"     \"ussd_reply\":S  \"ussd_encoding\":\"auto\"|\"gsm7\"|\"ucs2\"  "
+		"\"ussd_status\":0..5\n"
+		"     \"ussd_delay_ms\":N  gsm7: dcs 15 in the AT+CSCS charset; ucs2: dcs 72, hex\n"
+		"     \"urc_noise\":[L..]  \"urc_every\":K [1]  \"urc_where\":\"start\"|\"end\"\n"
+		"                        lines written inside every K-th command's answer }\n"
+		"  {\"cmd\":\"urc\",\"line\":L[,\"force\":true]}   an unsolicited line now\n"
+		"  {\"cmd\":\"dlr\",\"mr\":N[,\"status\":S][,\"to\":NUM]}  a status report now\n"
+		"  {\"cmd\":\"unplug\"[,\"seconds\":S]}  close the pty, drop the link; after S s\n"
+		"                        (0: at replug) new pty, fresh modem, same SIM\n"
+		"  {\"cmd\":\"replug\"}\n"
+		"record events (JSON lines in FILE): inject delete submit refused bad_pdu ussd\n"
+		"  dlr{mr,to,status,st,via} unplug replug\n");
 }
 
 /* --- client modes ------------------------------------------------------------------------- */
@@ -224,6 +249,48 @@ ms_open_pty(struct ms_server *s)
 	return 0;
 }
 
+/* Pull the terminal out: the client reads EOF / EIO, the link disappears. */
+static void
+ms_close_pty(struct ms_server *s)
+{
+	char target[PATH_MAX];
+	ssize_t n;
+
+	if (s->master < 0)
+		return;
+	n = readlink(s->link, target, sizeof(target) - 1);
+	if (n > 0 && (target[n] = '\0', strcmp(target, s->slave_name) == 0))
+		unlink(s->link);
+	if (s->ino_fd >= 0)
+		close(s->ino_fd);
+	close(s->slave);
+	close(s->master);
+	s->ino_fd = s->slave = s->master = -1;
+	s->opens = 0;
+	s->slave_name[0] = '\0';
+	LOG(LOG_INFO, "sim", "terminal closed, %s removed", s->link);
+}
+
+/* Carry out what the engine asks of the terminal after a control command or a tick. */
+static void
+ms_host_request(struct ms_server *s)
+{
+	enum sim_host_req r;
+
+	while ((r = sim_modem_host_request(s->modem)) != SIM_HOST_NONE) {
+		ms_close_pty(s);
+		if (r == SIM_HOST_REPLUG) {
+			if (ms_open_pty(s) < 0) {
+				ms_close_pty(s);
+				sim_modem_unplug(s->modem, 1);	/* try again in a second */
+				sim_modem_host_request(s->modem);
+				continue;
+			}
+			LOG(LOG_INFO, "sim", "modem on %s (%s) again", s->link, s->slave_name);
+		}
+	}
+}
+
 static int
 ms_listen(struct ms_server *s)
 {
@@ -355,6 +422,7 @@ ms_client_read(struct ms_server *s, struct ms_client *c)
 			ms_client_queue(c, answer ? answer
 						  : "{\"ok\":false,\"error\":\"no memory\"}");
 			free(answer);
+			ms_host_request(s);
 		}
 		c->in_len -= (size_t)(nl + 1 - c->in);
 		memmove(c->in, nl + 1, c->in_len);
@@ -409,7 +477,8 @@ ms_run(struct ms_server *s)
 
 	for (;;) {
 		size_t len;
-		int n = 0, base;
+		int n = 0, base, timeout = -1;
+		int64_t due = sim_modem_next_deadline(s->modem);
 
 		sim_modem_output(s->modem, &len);
 		pfd[n++] = (struct pollfd){ .fd = s->sig_fd, .events = POLLIN };
@@ -423,7 +492,12 @@ ms_run(struct ms_server *s)
 
 			pfd[n++] = (struct pollfd){ .fd = s->clients[i].fd, .events = ev };
 		}
-		if (poll(pfd, (nfds_t)n, -1) < 0) {
+		if (due >= 0) {
+			int64_t left = due - util_mono_ms();
+
+			timeout = left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
+		}
+		if (poll(pfd, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			LOG(LOG_ERROR, "sim", "poll: %s", strerror(errno));
@@ -440,7 +514,7 @@ ms_run(struct ms_server *s)
 		/* opens first: data from a client that just opened must find it connected */
 		if (pfd[1].revents)
 			ms_inotify(s);
-		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
+		if (s->master >= 0 && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)))
 			ms_pty_read(s);
 		if (pfd[3].revents)
 			ms_accept(s);
@@ -453,7 +527,10 @@ ms_run(struct ms_server *s)
 		for (int i = s->nclients - 1; i >= 0; i--)
 			if (s->clients[i].closing && s->clients[i].out_len == 0)
 				ms_client_close(s, i);
-		ms_pty_write(s);
+		sim_modem_tick(s->modem);
+		ms_host_request(s);
+		if (s->master >= 0)
+			ms_pty_write(s);
 	}
 }
 

@@ -13,6 +13,13 @@
  *   when no command is being received or answered (no partial command line, not in the SMS
  *   edit prompt), so they never split a command's answer.
  * - The record FILE is owned by the caller; one line is written and flushed per event.
+ * - Time: what must happen later (the +CMGS answer after latency_ms, a status report after
+ *   dlr_delay_ms, a +CUSD after ussd_delay_ms, a replug after "unplug" seconds) is kept as a
+ *   deadline on the engine's clock. The host polls with a timeout up to
+ *   sim_modem_next_deadline() and calls sim_modem_tick(); the engine never waits itself.
+ * - Plugging: the control commands "unplug" / "replug" (and a replug deadline) change what the
+ *   host must do with its terminal; the host asks sim_modem_host_request() after each control
+ *   command and each tick, and closes or reopens its pseudo-terminal accordingly.
  *
  * Thread: single-threaded; one struct sim_modem is used by one thread.
  */
@@ -81,6 +88,43 @@ int sim_modem_inject(struct sim_modem *m, const char *from, const char *text, in
  * except on allocation failure.
  */
 char *sim_modem_ctl(struct sim_modem *m, const char *line);
+
+/*
+ * Use `clock` (milliseconds, monotonic) instead of util_mono_ms() for every deadline; for tests.
+ * NULL restores the real clock.
+ */
+void sim_modem_set_clock(struct sim_modem *m, int64_t (*clock)(void));
+
+/* Clock time (ms) of the earliest pending deadline, or -1 when nothing is pending. */
+int64_t sim_modem_next_deadline(const struct sim_modem *m);
+
+/* Run everything whose deadline has come: delayed answers, status reports, USSD, replug. */
+void sim_modem_tick(struct sim_modem *m);
+
+/* What the host must do with its terminal after a control command or a tick. */
+enum sim_host_req {
+	SIM_HOST_NONE,
+	SIM_HOST_UNPLUG,	/* close the terminal, remove the link */
+	SIM_HOST_REPLUG,	/* open a new terminal, point the link at it */
+};
+
+/* Take the pending request (each is returned once). */
+enum sim_host_req sim_modem_host_request(struct sim_modem *m);
+
+/*
+ * Pull the modem out: everything in progress is lost (partial command, pending answers,
+ * status reports and USSD not yet emitted), input is ignored; the SIM inbox, the last TP-MR and
+ * the control settings stay. `seconds` > 0 plugs it back in after that long, 0 waits for
+ * sim_modem_replug(). Returns 0 or -EALREADY when already unplugged.
+ */
+int sim_modem_unplug(struct sim_modem *m, int seconds);
+
+/*
+ * Plug the modem back in with a fresh state (defaults of AT&F, echo on, no hang) and the
+ * same SIM. Returns 0 or -EALREADY when it is plugged in.
+ */
+int sim_modem_replug(struct sim_modem *m);
+bool sim_modem_plugged(const struct sim_modem *m);
 
 /* Counters for status and tests. */
 int sim_modem_inbox_used(const struct sim_modem *m);

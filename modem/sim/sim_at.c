@@ -14,8 +14,20 @@
  * collected until Ctrl-Z (send) or ESC (cancel).
  *
  * Unsolicited codes go to a separate queue and are moved to the output only when the engine is
- * idle: no partial command line, not at the edit prompt. Everything is synchronous, so a
- * command's answer is always complete in the output before any unsolicited code follows it.
+ * idle: no partial command line, not at the edit prompt, no delayed answer pending. A command's
+ * answer is therefore complete in the output before any queued unsolicited code follows it. The
+ * exceptions are deliberate: urc_noise lines and {"cmd":"urc","force":true} are written into the
+ * middle of an answer, as Huawei modems do with ^RSSI / ^BOOT.
+ *
+ * Time: with latency_ms set, the answer to a submitted message is computed at Ctrl-Z but kept in
+ * `deferred` until its deadline; meanwhile the modem is busy and terminal input is held, as a
+ * real modem leaves it in its UART buffer, and processed after the answer went out. Status
+ * reports, delayed USSD answers and the replug after an unplug are deadlines as well; the host
+ * calls sim_modem_tick() when the earliest one (sim_modem_next_deadline()) has come.
+ *
+ * Status reports follow AT+CNMI <ds>: 1 sends "+CDS: <len>" and the PDU (SMSC address first)
+ * as an unsolicited code, 2 stores the report on the SIM and sends +CDSI: "SM",<index>, 0 drops
+ * it. libgammu 1.42 chooses <ds> = 2 from our AT+CNMI=? answer unless atgen_setcnmi says 1.
  */
 #include "modem/sim/sim_priv.h"
 
@@ -140,10 +152,16 @@ sim_record(struct sim_modem *m, json_t *obj)
 	free(text);
 }
 
+int64_t
+sim_clock(const struct sim_modem *m)
+{
+	return m->clock ? m->clock() : util_mono_ms();
+}
+
 void
 sim_queue_urc(struct sim_modem *m, const char *line)
 {
-	if (!m->connected)
+	if (!m->connected || !m->plugged)
 		return;		/* nobody listens: a real modem's code is lost too */
 	sim_buf_add(&m->urc, "\r\n", 2);
 	sim_buf_add(&m->urc, line, strlen(line));
@@ -153,12 +171,23 @@ sim_queue_urc(struct sim_modem *m, const char *line)
 void
 sim_flush_urc(struct sim_modem *m)
 {
-	if (m->line_len > 0 || m->in_mode != SIM_IN_CMD || m->hang)
+	if (m->line_len > 0 || m->in_mode != SIM_IN_CMD || m->hang || m->busy)
 		return;
 	if (m->urc.len > m->urc.off) {
 		sim_buf_add(&m->out, m->urc.data + m->urc.off, m->urc.len - m->urc.off);
 		sim_buf_clear(&m->urc);
 	}
+}
+
+void
+sim_emit_now(struct sim_modem *m, const char *line)
+{
+	if (!m->connected || !m->plugged || m->hang)
+		return;
+	sim_out(m, "\r\n");
+	sim_out(m, line);
+	sim_out(m, "\r\n");
+	m->stats.noise++;
 }
 
 /* --- charset helpers -------------------------------------------------------------------------- */
@@ -764,6 +793,22 @@ sim_print_msg(struct sim_modem *m, const char *head, int idx, bool first)
 	}
 	sim_te_string(m, s->from, from, sizeof(from));
 	sim_text_time(s->scts, when, sizeof(when));
+	if (s->report) {
+		/* TS 27.005 §3.4.2 / §3.4.3: ...,<fo>,<mr>,<ra>,<tora>,<scts>,<dt>,<st>, no text */
+		char dt[96], pre[32] = "";
+
+		sim_text_time(s->dt, dt, sizeof(dt));
+		if (strcmp(head, "+CMGL") == 0)
+			snprintf(pre, sizeof(pre), "%d,", idx);
+		snprintf(line, sizeof(line), "%s: %s\"%s\",6,%d,\"%s\",%d,\"%s\",\"%s\",%d", head,
+			 pre, sim_stat_text[stat], s->mr, from, s->from[0] == '+' ? 145 : 129, when,
+			 dt, s->st);
+		if (first)
+			sim_info(m, "%s", line);
+		else
+			sim_cont(m, line);
+		return;
+	}
 	if (strcmp(head, "+CMGL") == 0)
 		snprintf(line, sizeof(line), "%s: %d,\"%s\",\"%s\",,\"%s\"", head, idx,
 			 sim_stat_text[stat], from, when);
@@ -920,6 +965,8 @@ sim_h_cusd(struct sim_modem *m, enum sim_op op, const struct sim_args *a SIM_UNU
 {
 	char code[SIM_ARG_LEN], reply[SIM_USSD_MAX * 4 + 1], urc[SIM_USSD_MAX * 4 + 32];
 	int n = 0, dcs = 15;
+	size_t units = 0;
+	bool ucs2;
 
 	switch (op) {
 	case SIM_OP_TEST:
@@ -939,6 +986,7 @@ sim_h_cusd(struct sim_modem *m, enum sim_op op, const struct sim_args *a SIM_UNU
 		return SIM_R_CME(4);
 	if (n == 2) {
 		m->cusd_mode = 0;
+		m->ussd_pending = false;	/* the session is cancelled: no answer comes */
 		return SIM_R_OK;
 	}
 	m->cusd_mode = n;
@@ -947,11 +995,35 @@ sim_h_cusd(struct sim_modem *m, enum sim_op op, const struct sim_args *a SIM_UNU
 	if (!m->registered)
 		return SIM_R_CME(30);	/* no network service */
 	sim_te_parse(m, a->v[1], code, sizeof(code));
-	sim_record(m, json_pack("{s:s,s:s,s:s}", "event", "ussd", "code", code, "reply",
-				m->ussd_reply));
-	LOG(LOG_INFO, "sim", "USSD %s answered", code);
-	sim_te_string(m, m->ussd_reply, reply, sizeof(reply));
-	snprintf(urc, sizeof(urc), "+CUSD: 0,\"%s\",%d", reply, 15);
+	ucs2 = m->ussd_encoding == SIM_USSD_UCS2 ||
+	       (m->ussd_encoding == SIM_USSD_AUTO &&
+		sim_gsm7_from_utf8(m->ussd_reply, NULL, 0, &units) < 0);
+	if (ucs2) {
+		uint16_t u[SIM_USSD_MAX];
+
+		dcs = 72;	/* 0x48: general data coding, UCS-2 */
+		units = 0;
+		sim_ucs2_from_utf8(m->ussd_reply, u, SIM_USSD_MAX, &units);
+		reply[0] = '\0';
+		for (size_t i = 0; i < units && i < SIM_USSD_MAX; i++)
+			snprintf(reply + 4 * i, 5, "%04X", u[i]);
+	} else {
+		dcs = 15;	/* GSM 7-bit default alphabet, language unspecified */
+		sim_te_string(m, m->ussd_reply, reply, sizeof(reply));
+	}
+	m->stats.ussd++;
+	sim_record(m, json_pack("{s:s,s:s,s:s,s:i,s:i,s:i}", "event", "ussd", "code", code,
+				"reply", m->ussd_reply, "dcs", dcs, "status", m->ussd_status,
+				"delay_ms", m->ussd_delay_ms));
+	LOG(LOG_INFO, "sim", "USSD %s answered (dcs %d)", code, dcs);
+	snprintf(urc, sizeof(urc), "+CUSD: %d,\"%s\",%d", m->ussd_status, reply, dcs);
+	if (m->ussd_delay_ms > 0) {
+		free(m->ussd_urc);
+		m->ussd_urc = strdup(urc);
+		m->ussd_pending = m->ussd_urc != NULL;
+		m->ussd_due = sim_clock(m) + m->ussd_delay_ms;
+		return SIM_R_OK;
+	}
 	sim_queue_urc(m, urc);
 	return SIM_R_OK;
 }
@@ -1056,13 +1128,89 @@ sim_next_mr(struct sim_modem *m)
 static int
 sim_submit_refusal(struct sim_modem *m)
 {
-	if (!m->registered)
+	if (!m->registered) {
+		m->stats.refused++;
 		return 331;	/* no network service */
+	}
 	if (m->fail_count > 0) {
 		m->fail_count--;
+		m->stats.refused++;
+		m->stats.failures_injected++;
 		return m->fail_cms;
 	}
 	return 0;
+}
+
+/* Schedule the automatic status report of message `mr`, answered after the latency. */
+static void
+sim_dlr_schedule(struct sim_modem *m, int mr, const char *to)
+{
+	int64_t now = sim_clock(m);
+
+	if (m->dlr_st < 0)
+		return;
+	for (int i = 0; i < SIM_DLR_MAX; i++) {
+		struct sim_dlr *d = &m->dlrs[i];
+
+		if (d->used)
+			continue;
+		d->used = true;
+		d->due = now + m->latency_ms + m->dlr_delay_ms;
+		d->mr = mr;
+		d->st = m->dlr_st;
+		d->scts = util_now_ms() / 1000 + (m->latency_ms + 999) / 1000;
+		util_strlcpy(d->to, to, sizeof(d->to));
+		return;
+	}
+	LOG(LOG_WARN, "sim", "too many status reports pending; report for mr=%d dropped", mr);
+}
+
+void
+sim_dlr_emit(struct sim_modem *m, int mr, const char *to, int st, int64_t scts)
+{
+	struct sim_pdu_part part;
+	const char *via = "none";
+	char urc[SIM_PDU_HEX_MAX + 32], mask[LOG_MASK_LEN];
+	int idx = 0;
+
+	if (sim_status_report_encode(m->smsc, mr, to, scts, util_now_ms() / 1000, st, &part) < 0) {
+		LOG(LOG_WARN, "sim", "cannot encode a status report to %s", log_mask(to, mask));
+		return;
+	}
+	if (m->cnmi[3] == 1) {
+		via = "cds";
+		snprintf(urc, sizeof(urc), "+CDS: %d\r\n%s", part.tpdu_len, part.hex);
+		sim_queue_urc(m, urc);
+	} else if (m->cnmi[3] == 2) {
+		while (idx < m->cfg.capacity && m->slots[idx].used)
+			idx++;
+		if (idx < m->cfg.capacity) {
+			struct sim_slot *sl = &m->slots[idx];
+
+			memset(sl, 0, sizeof(*sl));
+			sl->used = sl->report = true;
+			sl->mr = mr;
+			sl->st = st;
+			sl->scts = scts;
+			sl->dt = util_now_ms() / 1000;
+			util_strlcpy(sl->from, to, sizeof(sl->from));
+			sl->pdu = part;
+			via = "cdsi";
+			idx++;
+			snprintf(urc, sizeof(urc), "+CDSI: \"SM\",%d", idx);
+			sim_queue_urc(m, urc);
+		} else {
+			via = "full";	/* no room on the SIM: the report is lost */
+			idx = 0;
+		}
+	}
+	m->stats.dlrs_sent++;
+	sim_record(m, json_pack("{s:s,s:i,s:s,s:s,s:i,s:s,s:i,s:s}", "event", "dlr", "mr", mr,
+				"to", to, "status", sim_st_name(st), "st", st, "via", via,
+				"index", idx, "pdu", part.hex));
+	LOG(LOG_INFO, "sim", "status report mr=%d to=%s %s via %s", mr, log_mask(to, mask),
+	    sim_st_name(st), via);
+	sim_flush_urc(m);
 }
 
 static void
@@ -1099,6 +1247,10 @@ sim_submit_pdu(struct sim_modem *m)
 	}
 	mr = sim_next_mr(m);
 	m->submitted++;
+	m->stats.submits++;
+	util_strlcpy(m->mr_to[mr], sms.addr, sizeof(m->mr_to[mr]));
+	if (sms.srr)
+		sim_dlr_schedule(m, mr, sms.addr);
 	concat = sms.concat ? json_pack("{s:i,s:i,s:i}", "ref", sms.concat_ref, "parts",
 					sms.concat_parts, "part", sms.concat_part)
 			    : json_null();
@@ -1133,6 +1285,8 @@ sim_submit_text(struct sim_modem *m)
 	sim_te_parse(m, m->edit, text, sizeof(text));
 	mr = sim_next_mr(m);
 	m->submitted++;
+	m->stats.submits++;
+	util_strlcpy(m->mr_to[mr], m->edit_dest, sizeof(m->mr_to[mr]));
 	sim_record(m, json_pack("{s:s,s:i,s:s,s:s,s:i,s:b,s:n,s:s,s:n}", "event", "submit", "mr",
 				mr, "to", m->edit_dest, "encoding", "text", "dcs", 0, "srr", 0,
 				"concat", "text", text, "pdu"));
@@ -1252,11 +1406,20 @@ sim_extended(struct sim_modem *m, const char **pp)
 	return SIM_R_ERROR;	/* unknown: AT+CPROT=?, AT+SYNCML=?, AT$TSSPCSW=?, AT+MODE=2 … */
 }
 
+/* The urc_noise lines, written into the answer being produced. */
+static void
+sim_noise(struct sim_modem *m)
+{
+	for (int i = 0; i < m->noise_n; i++)
+		sim_emit_now(m, m->noise[i]);
+}
+
 static void
 sim_run_line(struct sim_modem *m)
 {
 	const char *p = NULL, *cmd;
 	int r = SIM_R_OK;
+	bool noise;
 
 	m->line[m->line_len] = '\0';
 	for (size_t i = 0; i + 1 < m->line_len; i++) {
@@ -1269,6 +1432,10 @@ sim_run_line(struct sim_modem *m)
 	if (!p)
 		return;		/* no command on the line: a real modem stays silent */
 	LOG(LOG_DEBUG, "sim", "at< %s", p);
+	m->stats.commands++;
+	noise = m->noise_n > 0 && m->noise_every > 0 && m->stats.commands % m->noise_every == 0;
+	if (noise && m->noise_where == SIM_NOISE_START)
+		sim_noise(m);
 	if (m->line_overflow) {
 		sim_final(m, SIM_R_ERROR);
 		return;
@@ -1279,6 +1446,8 @@ sim_run_line(struct sim_modem *m)
 		if (r == SIM_R_OK && *cmd)
 			r = sim_extended(m, &cmd);
 	}
+	if (noise && m->noise_where == SIM_NOISE_END && r != SIM_R_NONE)
+		sim_noise(m);
 	sim_final(m, r);
 }
 
@@ -1318,7 +1487,9 @@ static void
 sim_edit_byte(struct sim_modem *m, char c)
 {
 	switch (c) {
-	case 0x1a:
+	case 0x1a: {
+		size_t before = m->out.len - m->out.off, after;
+
 		m->edit[m->edit_len] = '\0';
 		m->in_mode = SIM_IN_CMD;
 		LOG(LOG_DEBUG, "sim", "at< <%s>^Z", m->edit);
@@ -1326,7 +1497,18 @@ sim_edit_byte(struct sim_modem *m, char c)
 			sim_submit_text(m);
 		else
 			sim_submit_pdu(m);
+		after = m->out.len - m->out.off;
+		if (m->latency_ms > 0 && after > before) {
+			/* the network takes its time: hold the answer, and the modem with it */
+			sim_buf_clear(&m->deferred);
+			sim_buf_add(&m->deferred, m->out.data + m->out.len - (after - before),
+				    after - before);
+			m->out.len -= after - before;
+			m->busy = true;
+			m->busy_due = sim_clock(m) + m->latency_ms;
+		}
 		break;
+	}
 	case 0x1b:
 		m->in_mode = SIM_IN_CMD;
 		LOG(LOG_DEBUG, "sim", "at< edit cancelled");
@@ -1350,19 +1532,33 @@ sim_edit_byte(struct sim_modem *m, char c)
 	}
 }
 
-void
-sim_modem_input(struct sim_modem *m, const void *buf, size_t len)
+/* Interpret bytes until done or until the modem turns busy; returns the bytes consumed. */
+static size_t
+sim_feed(struct sim_modem *m, const char *p, size_t len)
 {
-	const char *p = buf;
+	size_t i;
 
-	if (m->hang)
-		return;
-	for (size_t i = 0; i < len; i++) {
+	for (i = 0; i < len && !m->busy; i++) {
 		if (m->in_mode == SIM_IN_EDIT)
 			sim_edit_byte(m, p[i]);
 		else
 			sim_cmd_byte(m, p[i]);
 	}
+	return i;
+}
+
+void
+sim_modem_input(struct sim_modem *m, const void *buf, size_t len)
+{
+	const char *p = buf;
+	size_t used;
+
+	if (m->hang || !m->plugged)
+		return;
+	m->stats.bytes_in += (long)len;
+	used = m->busy ? 0 : sim_feed(m, p, len);
+	if (used < len)
+		sim_buf_add(&m->held, p + used, len - used);
 	sim_flush_urc(m);
 }
 
@@ -1378,6 +1574,7 @@ sim_modem_consume(struct sim_modem *m, size_t n)
 {
 	size_t avail = m->out.len - m->out.off;
 
+	m->stats.bytes_out += (long)(n < avail ? n : avail);
 	m->out.off += n < avail ? n : avail;
 	if (m->out.off == m->out.len)
 		sim_buf_clear(&m->out);
@@ -1394,9 +1591,149 @@ sim_modem_set_connected(struct sim_modem *m, bool connected)
 		m->line_len = 0;
 		m->line_overflow = false;
 		m->in_mode = SIM_IN_CMD;
+		m->busy = false;	/* an answer still on its way is sent to nobody */
 		sim_buf_clear(&m->out);
 		sim_buf_clear(&m->urc);
+		sim_buf_clear(&m->deferred);
+		sim_buf_clear(&m->held);
 	}
+}
+
+/* --- time and plugging ------------------------------------------------------------------------ */
+
+void
+sim_modem_set_clock(struct sim_modem *m, int64_t (*clock)(void))
+{
+	m->clock = clock;
+}
+
+static void
+sim_earliest(int64_t *best, int64_t t)
+{
+	if (*best < 0 || t < *best)
+		*best = t;
+}
+
+int64_t
+sim_modem_next_deadline(const struct sim_modem *m)
+{
+	int64_t best = -1;
+
+	if (!m->plugged) {
+		if (m->replug_due >= 0)
+			sim_earliest(&best, m->replug_due);
+		return best;
+	}
+	if (m->hang)
+		return -1;	/* a hung modem does nothing until it is released */
+	if (m->busy)
+		sim_earliest(&best, m->busy_due);
+	if (m->ussd_pending)
+		sim_earliest(&best, m->ussd_due);
+	for (int i = 0; i < SIM_DLR_MAX; i++)
+		if (m->dlrs[i].used)
+			sim_earliest(&best, m->dlrs[i].due);
+	return best;
+}
+
+void
+sim_modem_tick(struct sim_modem *m)
+{
+	int64_t now = sim_clock(m);
+
+	if (!m->plugged) {
+		if (m->replug_due >= 0 && now >= m->replug_due)
+			sim_modem_replug(m);
+		return;
+	}
+	if (m->hang)
+		return;
+	if (m->busy && now >= m->busy_due) {
+		sim_buf_add(&m->out, m->deferred.data + m->deferred.off,
+			    m->deferred.len - m->deferred.off);
+		sim_buf_clear(&m->deferred);
+		m->busy = false;
+		/* what the terminal sent meanwhile, until the modem turns busy again */
+		while (!m->busy && m->held.len > m->held.off) {
+			size_t used = sim_feed(m, m->held.data + m->held.off,
+					       m->held.len - m->held.off);
+
+			m->held.off += used;
+		}
+		if (m->held.off == m->held.len)
+			sim_buf_clear(&m->held);
+	}
+	if (m->ussd_pending && now >= m->ussd_due) {
+		m->ussd_pending = false;
+		sim_queue_urc(m, m->ussd_urc);
+	}
+	for (int i = 0; i < SIM_DLR_MAX; i++) {
+		struct sim_dlr *d = &m->dlrs[i];
+
+		if (d->used && now >= d->due) {
+			d->used = false;
+			sim_dlr_emit(m, d->mr, d->to, d->st, d->scts);
+		}
+	}
+	sim_flush_urc(m);
+}
+
+enum sim_host_req
+sim_modem_host_request(struct sim_modem *m)
+{
+	enum sim_host_req r = (enum sim_host_req)m->host_req;
+
+	m->host_req = SIM_HOST_NONE;
+	return r;
+}
+
+bool
+sim_modem_plugged(const struct sim_modem *m)
+{
+	return m->plugged;
+}
+
+/* Forget everything in progress; the SIM (inbox, last TP-MR, SMSC) stays. */
+static void
+sim_fresh_state(struct sim_modem *m)
+{
+	sim_modem_set_connected(m, false);
+	m->busy = false;
+	m->ussd_pending = false;
+	memset(m->dlrs, 0, sizeof(m->dlrs));
+	m->edit_len = 0;
+	m->hang = false;
+	sim_reset_settings(m);
+}
+
+int
+sim_modem_unplug(struct sim_modem *m, int seconds)
+{
+	if (!m->plugged)
+		return -EALREADY;
+	sim_fresh_state(m);
+	m->plugged = false;
+	m->replug_due = seconds > 0 ? sim_clock(m) + (int64_t)seconds * 1000 : -1;
+	m->host_req = SIM_HOST_UNPLUG;
+	m->stats.unplugs++;
+	sim_record(m, json_pack("{s:s,s:i}", "event", "unplug", "seconds", seconds));
+	LOG(LOG_NOTICE, "sim", "modem unplugged%s", seconds > 0 ? "" : " until replug");
+	return 0;
+}
+
+int
+sim_modem_replug(struct sim_modem *m)
+{
+	if (m->plugged)
+		return -EALREADY;
+	sim_fresh_state(m);
+	m->plugged = true;
+	m->replug_due = -1;
+	m->host_req = SIM_HOST_REPLUG;
+	m->stats.replugs++;
+	sim_record(m, json_pack("{s:s,s:i}", "event", "replug", "inbox", sim_inbox_count(m, NULL)));
+	LOG(LOG_NOTICE, "sim", "modem plugged back in");
+	return 0;
 }
 
 bool
@@ -1444,6 +1781,11 @@ sim_modem_new(const struct sim_config *cfg, FILE *record)
 	m->registered = true;
 	util_strlcpy(m->ussd_reply, "Balance 10000d", sizeof(m->ussd_reply));
 	m->fail_cms = 500;
+	m->dlr_delay_ms = 500;
+	m->dlr_st = SIM_ST_DELIVERED;
+	m->noise_every = 1;
+	m->plugged = true;
+	m->replug_due = -1;
 	return m;
 }
 
@@ -1454,6 +1796,9 @@ sim_modem_free(struct sim_modem *m)
 		return;
 	free(m->out.data);
 	free(m->urc.data);
+	free(m->deferred.data);
+	free(m->held.data);
+	free(m->ussd_urc);
 	free(m->slots);
 	free(m);
 }

@@ -605,6 +605,67 @@ sim_udh_parse(const uint8_t *ud, size_t udh_len, struct sim_sms *m, char *err, s
 	return 0;
 }
 
+/*
+ * The rest of an SMS-STATUS-REPORT after its first octet at p[pos]: TP-MR, TP-RA, TP-SCTS, TP-DT,
+ * TP-ST, then the optional TP-PI with TP-PID, TP-DCS and TP-UDL / TP-UD, whose text is not kept.
+ */
+static int
+sim_report_decode(const uint8_t *p, size_t len, size_t pos, size_t start, uint8_t fo,
+		  struct sim_sms *m, char *err, size_t errlen)
+{
+	size_t used;
+	int tz;
+
+	m->mms = fo & 0x04;
+	m->srq = fo & 0x20;
+	m->srr = false;
+	if (pos >= len)
+		goto short_pdu;
+	m->mr = p[pos++];
+	if (sim_addr_decode(p + pos, len - pos, &used, m->addr, &m->addr_toa) < 0) {
+		sim_err(err, errlen, "bad TP-RA address");
+		return -EINVAL;
+	}
+	pos += used;
+	if (pos + 15 > len)
+		goto short_pdu;
+	m->scts = sim_scts_decode(p + pos, &m->scts_tz);
+	m->dt = sim_scts_decode(p + pos + 7, &tz);
+	m->st = p[pos + 14];
+	pos += 15;
+	if (pos < len) {
+		uint8_t pi = p[pos++];
+
+		if (pi & 0x01) {
+			if (pos >= len)
+				goto short_pdu;
+			m->pid = p[pos++];
+		}
+		if (pi & 0x02) {
+			if (pos >= len)
+				goto short_pdu;
+			m->dcs = p[pos++];
+		}
+		if (pi & 0x04) {
+			if (pos >= len)
+				goto short_pdu;
+			m->udl = p[pos++];
+			pos = len;	/* the user data of a report is not interpreted */
+		}
+		if (pos != len) {
+			sim_err(err, errlen, "%zu octets after the status report", len - pos);
+			return -EINVAL;
+		}
+	}
+	m->tpdu_len = (int)(len - start);
+	snprintf(m->text, sizeof(m->text), "%s", sim_st_name(m->st));
+	return 0;
+
+short_pdu:
+	sim_err(err, errlen, "status report ends early (%zu octets)", len - start);
+	return -EINVAL;
+}
+
 int
 sim_pdu_decode(const uint8_t *p, size_t len, bool with_smsc, struct sim_sms *m, char *err,
 	       size_t errlen)
@@ -640,6 +701,8 @@ sim_pdu_decode(const uint8_t *p, size_t len, bool with_smsc, struct sim_sms *m, 
 		m->mr = p[pos++];
 	} else if (m->mti == SIM_MTI_DELIVER) {
 		m->mms = fo & 0x04;
+	} else if (m->mti == SIM_MTI_STATUS_REPORT) {
+		return sim_report_decode(p, len, pos, start, fo, m, err, errlen);
 	} else {
 		sim_err(err, errlen, "unsupported TP-MTI %d", m->mti);
 		return -EINVAL;
@@ -909,4 +972,49 @@ out:
 	free(units);
 	free(bounds);
 	return ret;
+}
+
+/* --- encoding SMS-STATUS-REPORT --------------------------------------------------------------- */
+
+const char *
+sim_st_name(int st)
+{
+	if (st >= 0 && st <= 0x1f)
+		return st <= 0x02 ? "delivered" : "unknown";
+	if (st >= 0x20 && st <= 0x3f)
+		return "pending";
+	if (st >= 0x40 && st <= 0x7f)
+		return "failed";
+	return "unknown";
+}
+
+int
+sim_status_report_encode(const char *smsc, int mr, const char *recipient, int64_t scts,
+			 int64_t dt, int st, struct sim_pdu_part *out)
+{
+	uint8_t sca[12], tpdu[40];
+	int sca_len, ra_len;
+	size_t pos = 0;
+
+	if (mr < 0 || mr > 255 || st < 0 || st > 255)
+		return -EINVAL;
+	sca_len = sim_smsc_encode(smsc, sca);
+	if (sca_len < 0)
+		return -EINVAL;
+	tpdu[pos++] = 0x06;		/* STATUS-REPORT, TP-MMS: no more messages, TP-SRQ 0 */
+	tpdu[pos++] = (uint8_t)mr;
+	ra_len = sim_oa_encode(recipient, tpdu + pos);
+	if (ra_len < 0)
+		return -EINVAL;
+	pos += (size_t)ra_len;
+	sim_scts_encode(scts, tpdu + pos);
+	pos += 7;
+	sim_scts_encode(dt, tpdu + pos);
+	pos += 7;
+	tpdu[pos++] = (uint8_t)st;
+	sim_hex_encode(sca, (size_t)sca_len, out->hex);
+	sim_hex_encode(tpdu, pos, out->hex + 2 * sca_len);
+	out->tpdu_len = (int)pos;
+	snprintf(out->text, sizeof(out->text), "%s", sim_st_name(st));
+	return 0;
 }

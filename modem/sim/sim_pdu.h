@@ -4,9 +4,10 @@
  * libgammu on purpose: the simulator is the oracle the gateway's libgammu-based sending is checked
  * against, so it must not share libgammu's encoder or its mistakes.
  *
- * It decodes SMS-SUBMIT (what a phone sends) and SMS-DELIVER (what it receives) TPDUs, with an
- * optional leading SMSC address as the AT command set carries it, and it encodes SMS-DELIVER
- * messages (split into concatenated parts when long) for the simulated inbox. Text is UTF-8 on
+ * It decodes SMS-SUBMIT (what a phone sends), SMS-DELIVER and SMS-STATUS-REPORT (what it
+ * receives) TPDUs, with an optional leading SMSC address as the AT command set carries it, and it
+ * encodes SMS-DELIVER messages (split into concatenated parts when long) for the simulated inbox
+ * and SMS-STATUS-REPORTs for delivery reports. Text is UTF-8 on
  * the outside; inside it is the GSM 7-bit default alphabet with its extension table, UCS-2
  * (UTF-16BE, surrogate pairs kept whole) or 8-bit data.
  *
@@ -29,8 +30,17 @@
 
 enum sim_enc { SIM_ENC_GSM7, SIM_ENC_8BIT, SIM_ENC_UCS2 };
 
-/* TP-MTI values we handle (the direction matters: 0 is DELIVER towards the phone). */
-enum sim_mti { SIM_MTI_DELIVER = 0, SIM_MTI_SUBMIT = 1 };
+/*
+ * TP-MTI values we handle (the direction matters: 0 is DELIVER towards the phone, 1 SUBMIT from
+ * it, 2 STATUS-REPORT towards it).
+ */
+enum sim_mti { SIM_MTI_DELIVER = 0, SIM_MTI_SUBMIT = 1, SIM_MTI_STATUS_REPORT = 2 };
+
+/* TP-ST values (TS 23.040 §9.2.3.15) the simulator reports. */
+#define SIM_ST_DELIVERED	0x00	/* short message received by the SME */
+#define SIM_ST_PENDING		0x20	/* temporary error, SC still trying: congestion */
+#define SIM_ST_FAILED		0x41	/* permanent error: incompatible destination */
+#define SIM_ST_EXPIRED		0x46	/* permanent error: validity period expired */
 
 /* A decoded message (one part). */
 struct sim_sms {
@@ -44,14 +54,17 @@ struct sim_sms {
 	bool mms;			/* DELIVER: TP-MMS */
 	int vpf;			/* SUBMIT TP-VPF: 0 none, 1 enh., 2 rel., 3 abs. */
 	int vp_rel;			/* SUBMIT with VPF 2: the relative validity octet */
-	int mr;				/* SUBMIT: TP-MR */
-	char addr[SIM_ADDR_MAX];	/* TP-DA or TP-OA; '+' when international */
+	int mr;				/* SUBMIT, STATUS-REPORT: TP-MR */
+	char addr[SIM_ADDR_MAX];	/* TP-DA, TP-OA or TP-RA; '+' when international */
 	int addr_toa;			/* type-of-address octet of addr */
 	int pid;			/* TP-PID */
 	int dcs;			/* TP-DCS */
 	enum sim_enc enc;		/* alphabet derived from dcs */
-	int64_t scts;			/* DELIVER: TP-SCTS as epoch seconds (UTC) */
-	int scts_tz;			/* DELIVER: TP-SCTS zone in quarter hours east of UTC */
+	int64_t scts;			/* DELIVER, STATUS-REPORT: TP-SCTS as epoch seconds */
+	int scts_tz;			/* its zone in quarter hours east of UTC */
+	int64_t dt;			/* STATUS-REPORT: TP-DT (discharge time), epoch seconds */
+	int st;				/* STATUS-REPORT: TP-ST */
+	bool srq;			/* STATUS-REPORT: TP-SRQ (report of an SMS-COMMAND) */
 	int udl;			/* TP-UDL (septets for GSM 7-bit, else octets) */
 	int udh_len;			/* UDH octets with its length octet, 0 if none */
 	bool concat;			/* a concatenation IE (0x00 or 0x08) was found */
@@ -129,6 +142,19 @@ int sim_pdu_decode(const uint8_t *pdu, size_t len, bool with_smsc, struct sim_sm
  */
 int sim_deliver_encode(const char *smsc, const char *from, const char *text, int64_t scts, int ref,
 		       struct sim_pdu_part *parts, int max_parts);
+
+/*
+ * Encode an SMS-STATUS-REPORT (TS 23.040 §9.2.2.3) for the message `mr` sent to `recipient`:
+ * first octet 0x06 (MTI 10, no more messages), TP-MR, TP-RA, TP-SCTS `scts` (when the SC took
+ * the message), TP-DT `dt` (when it reached its final state), TP-ST `st`; no TP-PI. The SMSC
+ * address `smsc` precedes the TPDU in out->hex; out->text says "delivered", "failed" ... for
+ * the record. Returns 0 or -EINVAL for a bad address or value.
+ */
+int sim_status_report_encode(const char *smsc, int mr, const char *recipient, int64_t scts,
+			     int64_t dt, int st, struct sim_pdu_part *out);
+
+/* A word for a TP-ST value: "delivered", "pending", "failed" (permanent) or "unknown". */
+const char *sim_st_name(int st);
 
 /* Name of an encoding for the record: "gsm7", "8bit", "ucs2". */
 const char *sim_enc_name(enum sim_enc enc);

@@ -14,6 +14,9 @@
 #define SIM_LINE_MAX	2048	/* longest AT command line accepted */
 #define SIM_EDIT_MAX	1024	/* longest PDU / text typed after the "> " prompt */
 #define SIM_USSD_MAX	256
+#define SIM_NOISE_MAX	8	/* lines of urc_noise */
+#define SIM_NOISE_LEN	128	/* longest noise / urc line */
+#define SIM_DLR_MAX	256	/* status reports waiting for their time */
 
 struct sim_buf {
 	char *data;
@@ -25,12 +28,39 @@ struct sim_buf {
 struct sim_slot {
 	bool used;
 	bool read;			/* REC READ (1) rather than REC UNREAD (0) */
-	char from[SIM_ADDR_MAX];
+	bool report;			/* an SMS-STATUS-REPORT rather than an SMS-DELIVER */
+	int mr, st;			/* report: TP-MR and TP-ST */
+	int64_t dt;			/* report: discharge time, epoch seconds */
+	char from[SIM_ADDR_MAX];	/* deliver: sender; report: recipient */
 	int64_t scts;			/* epoch seconds */
 	struct sim_pdu_part pdu;	/* hex with SMSC address, TPDU length, text */
 };
 
 enum sim_in_mode { SIM_IN_CMD, SIM_IN_EDIT };
+
+/* A status report waiting for its time. */
+struct sim_dlr {
+	bool used;
+	int64_t due;			/* clock ms */
+	int mr, st;
+	int64_t scts;			/* when the SC took the message, epoch seconds */
+	char to[SIM_ADDR_MAX];
+};
+
+/* Where urc_noise goes inside an answer. */
+enum sim_noise_where { SIM_NOISE_START, SIM_NOISE_END };
+
+struct sim_stats {
+	long commands;			/* AT command lines run */
+	long submits;			/* messages accepted (+CMGS) */
+	long refused;			/* submits answered with +CMS ERROR (any cause) */
+	long failures_injected;		/* of which forced by fail_count */
+	long dlrs_sent;			/* status reports emitted (+CDS, +CDSI or stored) */
+	long ussd;			/* USSD requests answered */
+	long noise;			/* noise / urc lines emitted */
+	long unplugs, replugs;
+	long bytes_in, bytes_out;	/* terminal bytes */
+};
 
 struct sim_modem {
 	struct sim_config cfg;
@@ -65,19 +95,52 @@ struct sim_modem {
 	int clip;
 	char smsc[24];			/* AT+CSCA may change it */
 
-	/* control-settable behaviour */
+	/* control-settable behaviour (kept across unplug / replug) */
 	int csq;			/* 0..31, 99 */
 	bool registered;
 	char ussd_reply[SIM_USSD_MAX];
+	int ussd_encoding;		/* SIM_USSD_AUTO, _GSM7, _UCS2 */
+	int ussd_delay_ms;
+	int ussd_status;		/* <m> of +CUSD: 0 no action, 1 action needed, 2 ended */
 	int fail_cms;			/* +CMS ERROR code for the next fail_count submits */
 	int fail_count;
 	bool hang;			/* swallow all input, answer nothing */
+	int latency_ms;			/* delay between Ctrl-Z and the +CMGS answer */
+	int dlr_delay_ms;		/* delay between the +CMGS answer and its status report */
+	int dlr_st;			/* TP-ST of automatic reports, -1: none */
+	char noise[SIM_NOISE_MAX][SIM_NOISE_LEN];
+	int noise_n;
+	int noise_every;		/* every K-th command line; 0 off */
+	enum sim_noise_where noise_where;
+
+	/* deferred work (clock ms deadlines) */
+	int64_t (*clock)(void);
+	bool busy;			/* a delayed +CMGS answer is pending: input is held */
+	int64_t busy_due;
+	struct sim_buf deferred;	/* that answer */
+	struct sim_buf held;		/* terminal input received while busy */
+	struct sim_dlr dlrs[SIM_DLR_MAX];
+	bool ussd_pending;
+	int64_t ussd_due;
+	char *ussd_urc;			/* the +CUSD line to emit at ussd_due */
+
+	/* plugging */
+	bool plugged;
+	int64_t replug_due;		/* -1: stay unplugged until "replug" */
+	int host_req;			/* enum sim_host_req for the host, taken once */
+	int host_seconds;
 
 	/* counters */
-	int mr;				/* last TP-MR given, 0..255 */
+	int mr;				/* last TP-MR given, 0..255 (kept on the SIM, as EF_SMSS) */
+	char mr_to[256][SIM_ADDR_MAX];	/* recipient of each TP-MR, for {"cmd":"dlr"} */
 	int submitted;
 	int inject_ref;
+	struct sim_stats stats;
 };
+
+#define SIM_USSD_AUTO	0	/* GSM 7-bit (dcs 15) when the text fits, else UCS-2 (dcs 72) */
+#define SIM_USSD_GSM7	1	/* dcs 15, text in the TE character set */
+#define SIM_USSD_UCS2	2	/* dcs 72, text as UCS-2 hex whatever the TE character set */
 
 /* Append a JSON record line (the "ts" member is added first); steals obj. */
 void sim_record(struct sim_modem *m, json_t *obj);
@@ -87,5 +150,14 @@ void sim_queue_urc(struct sim_modem *m, const char *line);
 
 /* Move queued unsolicited codes to the output when no command is in progress. */
 void sim_flush_urc(struct sim_modem *m);
+
+/* Emit one unsolicited line now, even inside an answer or at the edit prompt. */
+void sim_emit_now(struct sim_modem *m, const char *line);
+
+/* Emit a status report for message `mr` to `to` with TP-ST `st` (routing per AT+CNMI <ds>). */
+void sim_dlr_emit(struct sim_modem *m, int mr, const char *to, int st, int64_t scts);
+
+/* The current clock in ms (monotonic unless a test set its own). */
+int64_t sim_clock(const struct sim_modem *m);
 
 #endif

@@ -334,6 +334,8 @@ test_example_documents_every_key(void)
 		"sha256", "role", "rules", "keywords", "action", "reply", "unknown", "operators",
 		"prefixes", "modems", "device", "connection", "model", "operator", "rate_per_min",
 		"health_interval_s", "inbox_interval_s", "command_timeout_s", "enabled",
+		"min_signal_dbm", "max_errors_in_row", "delivery_reports", "balance_ussd",
+		"balance_interval_s", "balance_pattern",
 	};
 	static char text[65536];
 	FILE *f = fopen("conf/loa.conf.example", "r");
@@ -427,6 +429,10 @@ static const struct {
 	{ "bad_list_elem.conf", 5, "modems[1]: must be a group { ... }, got a string" },
 	{ "bad_range.conf", 14, "modems[1].rate_per_min: must be between 1 and 60000, got 0" },
 	{ "bad_port.conf", 2, "api.port: must be between 0 and 65535, got 70000" },
+	{ "bad_ussd.conf", 5,
+	  "modems[0].balance_ussd: \"call 101\" is not a USSD code (2 to 40 characters of 0-9, "
+	  "* and #, e.g. \"*101#\")" },
+	{ "bad_regex.conf", 6, "modems[0].balance_pattern: not a valid regular expression: Unmatched ( or \\(" },
 	{ "bad_backoff.conf", 4, "dispatch.backoff_s[2]: must be between 1 and 86400, got 0" },
 	{ "bad_dup_modem.conf", 7, "modems[2].name \"sim1\" is used twice (first in modems[0])" },
 	{ "bad_token_hash.conf", 5,

@@ -2,7 +2,9 @@
 /*
  * modemsim_test — the simulated modem's PDU codec (GSM 7-bit with the extension table and fill
  * bits, UCS-2 with surrogate pairs, SMS-SUBMIT vectors built by hand from TS 23.040, SMS-DELIVER
- * segmentation, malformed input) and its AT / control engine driven without a terminal.
+ * segmentation, malformed input, SMS-STATUS-REPORT encoding) and its AT / control engine driven
+ * without a terminal, on a fake clock for the deferred work: +CMGS latency, status reports,
+ * delayed USSD, unplug / replug, URC noise, registration loss, forced failures and hangs.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -639,7 +641,7 @@ test_ussd_and_control(void)
 		     "\r\nOK\r\n\r\n+CUSD: 0,\"Balance 10000d\",15\r\n");
 	free(sim_modem_ctl(r.m, "{\"cmd\":\"set\",\"ussd_reply\":\"Số dư 5đ\",\"signal\":7}"));
 	CHECK_EQ_STR(rig_at(&r, "AT+CSCS=\"UCS2\";+CUSD=1,\"002A0031003000310023\",15\r"),
-		     "\r\nOK\r\n\r\n+CUSD: 0,\"00531ED10020006401B0002000350111\",15\r\n");
+		     "\r\nOK\r\n\r\n+CUSD: 0,\"00531ED10020006401B0002000350111\",72\r\n");
 	CHECK_EQ_STR(rig_at(&r, "AT+CSQ\r"), "\r\n+CSQ: 7,99\r\n\r\nOK\r\n");
 
 	ans = sim_modem_ctl(r.m, "{\"cmd\":\"set\",\"signal\":40}");
@@ -677,10 +679,520 @@ test_ussd_and_control(void)
 	rig_close(&r);
 }
 
+/* --- time, faults and reports ---------------------------------------------------------------- */
+
+static int64_t fake_now = 1000000;
+
+static int64_t
+fake_clock(void)
+{
+	return fake_now;
+}
+
+static json_t *
+ctl_json(struct rig *r, const char *req)
+{
+	char *ans = sim_modem_ctl(r->m, req);
+	json_t *j = json_loads(ans, 0, NULL);
+
+	free(ans);
+	return j;
+}
+
+static bool
+ctl_ok(struct rig *r, const char *req)
+{
+	json_t *j = ctl_json(r, req);
+	bool ok = json_is_true(json_object_get(j, "ok"));
+
+	json_decref(j);
+	return ok;
+}
+
+static long long
+stat_of(struct rig *r, const char *key)
+{
+	json_t *j = ctl_json(r, "{\"cmd\":\"stats\"}");
+	long long v = json_integer_value(json_object_get(j, key));
+
+	json_decref(j);
+	return v;
+}
+
+/* The last record line that has "event":event, or NULL; the caller decrefs. */
+static json_t *
+rig_last_event(struct rig *r, const char *event)
+{
+	json_t *found = NULL, *j;
+
+	for (int i = 0; (j = rig_record(r, i)); i++) {
+		if (jstr(j, "event") && strcmp(jstr(j, "event"), event) == 0) {
+			json_decref(found);
+			found = j;
+		} else {
+			json_decref(j);
+		}
+	}
+	return found;
+}
+
+static void
+rig_send_pdu(struct rig *r)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "%s\x1a", submit_hex);
+	rig_at(r, "AT+CMGS=23\r");
+	rig_at(r, cmd);
+}
+
+static void
+test_latency_defers_answer(void)
+{
+	struct rig r;
+
+	rig_open(&r, 5);
+	sim_modem_set_clock(r.m, fake_clock);
+	rig_at(&r, "ATE0\r");
+	CHECK_EQ_INT(sim_modem_next_deadline(r.m), -1);
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"latency_ms\":1000,\"dlr_status\":\"none\"}"));
+	rig_send_pdu(&r);
+	CHECK_EQ_STR(r.out, "");			/* no answer yet: the network is slow */
+	CHECK_EQ_INT(sim_modem_next_deadline(r.m), fake_now + 1000);
+	CHECK_EQ_INT(sim_modem_submitted(r.m), 1);	/* it left the modem at Ctrl-Z */
+
+	/* a busy modem holds what the terminal sends */
+	CHECK_EQ_STR(rig_at(&r, "AT+CSQ\r"), "");
+	free(sim_modem_ctl(r.m, "{\"cmd\":\"inject\",\"from\":\"+84912000001\",\"text\":\"x\"}"));
+	fake_now += 999;
+	sim_modem_tick(r.m);
+	CHECK_EQ_STR(rig_at(&r, ""), "");
+	fake_now += 1;
+	sim_modem_tick(r.m);
+	/* the answer, then the held command's answer; no +CMTI since CNMI is off */
+	CHECK_EQ_STR(rig_at(&r, ""), "\r\n+CMGS: 1\r\n\r\nOK\r\n\r\n+CSQ: 21,99\r\n\r\nOK\r\n");
+	CHECK_EQ_INT(sim_modem_next_deadline(r.m), -1);
+
+	/* a forced failure is delayed as well, and a held AT+CMGS turns the modem busy again */
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"fail_count\":1,\"cms_error\":38}"));
+	rig_send_pdu(&r);
+	char more[128];
+
+	snprintf(more, sizeof(more), "AT+CMGS=23\r%s\x1a", submit_hex);
+	CHECK_EQ_STR(rig_at(&r, more), "");
+	fake_now += 1000;
+	sim_modem_tick(r.m);
+	CHECK_EQ_STR(rig_at(&r, ""), "\r\n+CMS ERROR: 38\r\n\r\n> ");
+	CHECK_EQ_INT(sim_modem_next_deadline(r.m), fake_now + 1000);
+	fake_now += 1000;
+	sim_modem_tick(r.m);
+	CHECK_EQ_STR(rig_at(&r, ""), "\r\n+CMGS: 2\r\n\r\nOK\r\n");
+	CHECK_EQ_INT(stat_of(&r, "submits"), 2);
+	CHECK_EQ_INT(stat_of(&r, "failures_injected"), 1);
+	rig_close(&r);
+}
+
+static void
+test_fail_count_and_hang(void)
+{
+	struct rig r;
+
+	rig_open(&r, 5);
+	rig_at(&r, "ATE0\r");
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"fail_count\":2,\"cms_error\":42}"));
+	rig_send_pdu(&r);
+	CHECK_EQ_STR(r.out, "\r\n+CMS ERROR: 42\r\n");
+	rig_send_pdu(&r);
+	CHECK_EQ_STR(r.out, "\r\n+CMS ERROR: 42\r\n");
+	rig_send_pdu(&r);
+	CHECK_EQ_STR(r.out, "\r\n+CMGS: 1\r\n\r\nOK\r\n");
+	CHECK_EQ_INT(stat_of(&r, "failures_injected"), 2);
+	CHECK_EQ_INT(stat_of(&r, "refused"), 2);
+	json_t *j = rig_last_event(&r, "refused");
+
+	CHECK_EQ_INT(json_integer_value(json_object_get(j, "cms_error")), 42);
+	json_decref(j);
+	CHECK(!ctl_ok(&r, "{\"cmd\":\"set\",\"fail_count\":-1}"));
+
+	/* hang: nothing is answered, input is lost, until released */
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"hang\":true}"));
+	CHECK_EQ_STR(rig_at(&r, "AT\r"), "");
+	free(sim_modem_ctl(r.m, "{\"cmd\":\"urc\",\"line\":\"^RSSI: 3\"}"));
+	CHECK_EQ_STR(rig_at(&r, ""), "");
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"hang\":false}"));
+	CHECK_EQ_STR(rig_at(&r, "AT\r"), "\r\n^RSSI: 3\r\n\r\nOK\r\n");
+	rig_close(&r);
+}
+
+static void
+test_urc_noise(void)
+{
+	struct rig r;
+
+	rig_open(&r, 5);
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"urc_noise\":[\"^RSSI: 12\",\"^BOOT:1,0,0,0,0\"],"
+			 "\"urc_every\":2}"));
+	CHECK_EQ_STR(rig_at(&r, "AT+CSQ\r"), "AT+CSQ\r\r\n+CSQ: 21,99\r\n\r\nOK\r\n");
+	/* the second command: between the echo and the answer */
+	CHECK_EQ_STR(rig_at(&r, "AT+CGMI\r"),
+		     "AT+CGMI\r\r\n^RSSI: 12\r\n\r\n^BOOT:1,0,0,0,0\r\n\r\nLoa\r\n\r\nOK\r\n");
+	CHECK_EQ_STR(rig_at(&r, "AT\r"), "AT\r\r\nOK\r\n");
+	/* before the final result code instead */
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"urc_where\":\"end\",\"urc_every\":1,"
+			 "\"urc_noise\":[\"^MODE:3,3\"]}"));
+	CHECK_EQ_STR(rig_at(&r, "AT+CGMI\r"), "AT+CGMI\r\r\nLoa\r\n\r\n^MODE:3,3\r\n\r\nOK\r\n");
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"urc_noise\":[]}"));
+	CHECK_EQ_STR(rig_at(&r, "AT\r"), "AT\r\r\nOK\r\n");
+	CHECK(!ctl_ok(&r, "{\"cmd\":\"set\",\"urc_noise\":[\"a\\r\\nOK\"]}"));
+	CHECK(!ctl_ok(&r, "{\"cmd\":\"set\",\"urc_where\":\"middle\"}"));
+
+	/* one line by hand: at the next idle moment, or forced into a half-typed command */
+	CHECK_EQ_STR(rig_at(&r, "AT+CS"), "AT+CS");
+	CHECK(ctl_ok(&r, "{\"cmd\":\"urc\",\"line\":\"^SRVST:2\"}"));
+	CHECK_EQ_STR(rig_at(&r, ""), "");
+	CHECK(ctl_ok(&r, "{\"cmd\":\"urc\",\"line\":\"^SIMST:1\",\"force\":true}"));
+	CHECK_EQ_STR(rig_at(&r, ""), "\r\n^SIMST:1\r\n");
+	CHECK_EQ_STR(rig_at(&r, "Q\r"), "Q\r\r\n+CSQ: 21,99\r\n\r\nOK\r\n\r\n^SRVST:2\r\n");
+	CHECK_EQ_INT(stat_of(&r, "urc_emitted"), 5);
+	CHECK_EQ_INT(stat_of(&r, "commands"), 6);
+	rig_close(&r);
+}
+
+/*
+ * An SMS-STATUS-REPORT built by hand from TS 23.040 §9.2.2.3:
+ *   07 91 4889200030F0   SMSC +84980200030
+ *   06                   first octet: MTI 10 STATUS-REPORT, TP-MMS (no more messages)
+ *   2A                   TP-MR 42
+ *   0B 91 4819325476F8   TP-RA +84912345678
+ *   62 11 92 22 55 00 82 TP-SCTS 2026-11-29 22:55:00 +07:00 (28 quarter hours)
+ *   62 11 92 22 55 13 82 TP-DT   2026-11-29 22:55:31 +07:00
+ *   41                   TP-ST permanent error: incompatible destination
+ */
+static const char report_hex[] = "07914889200030F0" "06" "2A" "0B914819325476F8"
+				 "62119222550082" "62119222551382" "41";
+
+static void
+test_status_report_pdu(void)
+{
+	struct tm tm = { .tm_year = 126, .tm_mon = 10, .tm_mday = 29, .tm_hour = 15,
+			 .tm_min = 55 };
+	int64_t scts = (int64_t)timegm(&tm);
+	struct sim_pdu_part part;
+	struct sim_sms m;
+	char err[128];
+
+	CHECK_EQ_INT(sim_pdu_decode_hex(report_hex, true, 25, &m, err, sizeof(err)), 0);
+	CHECK_EQ_INT(m.mti, SIM_MTI_STATUS_REPORT);
+	CHECK_EQ_INT(m.mr, 42);
+	CHECK_EQ_STR(m.addr, "+84912345678");
+	CHECK_EQ_INT(m.scts, scts);
+	CHECK_EQ_INT(m.scts_tz, 28);
+	CHECK_EQ_INT(m.dt, scts + 31);
+	CHECK_EQ_INT(m.st, 0x41);
+	CHECK_EQ_STR(m.text, "failed");
+	CHECK(!m.srq);
+
+	/* our encoder, decoded back (times in the local zone, whatever it is) */
+	CHECK_EQ_INT(sim_status_report_encode("+84980200030", 200, "+84912345678", scts, scts + 5,
+					      SIM_ST_DELIVERED, &part), 0);
+	CHECK_EQ_INT(part.tpdu_len, 25);
+	CHECK_EQ_INT(strncmp(part.hex, "07914889200030F006C80B914819325476F8", 36), 0);
+	CHECK_EQ_INT(sim_pdu_decode_hex(part.hex, true, 25, &m, err, sizeof(err)), 0);
+	CHECK_EQ_INT(m.mti, SIM_MTI_STATUS_REPORT);
+	CHECK_EQ_INT(m.mr, 200);
+	CHECK_EQ_STR(m.addr, "+84912345678");
+	CHECK_EQ_INT(m.scts, scts);
+	CHECK_EQ_INT(m.dt, scts + 5);
+	CHECK_EQ_INT(m.st, 0);
+	CHECK_EQ_STR(part.text, "delivered");
+	/* a national recipient keeps its type of address */
+	CHECK_EQ_INT(sim_status_report_encode("+84980200030", 1, "0912345678", scts, scts, 0x46,
+					      &part), 0);
+	CHECK_CONTAINS(part.hex, "0AA19021436587");
+	CHECK_EQ_INT(sim_status_report_encode("+84980200030", 256, "+849", 0, 0, 0, &part),
+		     -EINVAL);
+	CHECK_EQ_INT(sim_status_report_encode("+84980200030", 1, "+84x", 0, 0, 0, &part),
+		     -EINVAL);
+	/* truncated: no TP-ST */
+	CHECK_EQ_INT(sim_pdu_decode_hex("0006010B914819325476F8621192225500826211922255138",
+					true, -1, &m, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(sim_pdu_decode_hex("0006010B914819325476F862119222550082621192225513", true,
+					-1, &m, err, sizeof(err)), -EINVAL);
+	CHECK_EQ_STR(sim_st_name(0x20), "pending");
+	CHECK_EQ_STR(sim_st_name(0x46), "failed");
+}
+
+/* The PDU line after the first line of `out`, decoded. */
+static int
+decode_second_line(const char *out, struct sim_sms *m)
+{
+	const char *p = strstr(out, "\r\n");
+	char hex[SIM_PDU_HEX_MAX], err[128];
+	size_t k;
+
+	p = p ? strstr(p + 2, "\r\n") : NULL;
+	if (!p)
+		return -1;
+	p += 2;
+	k = strcspn(p, "\r");
+	if (k >= sizeof(hex))
+		return -1;
+	memcpy(hex, p, k);
+	hex[k] = '\0';
+	return sim_pdu_decode_hex(hex, true, -1, m, err, sizeof(err));
+}
+
+static void
+test_delivery_reports(void)
+{
+	struct rig r;
+	struct sim_sms sms;
+	json_t *j;
+	int64_t t0;
+
+	rig_open(&r, 3);
+	sim_modem_set_clock(r.m, fake_clock);
+	rig_at(&r, "ATE0\r");
+	/* <ds> = 1: the report comes whole as +CDS after dlr_delay_ms (default 500) */
+	rig_at(&r, "AT+CNMI=2,1,0,1,0\r");
+	rig_send_pdu(&r);				/* TP-SRR is set in submit_hex */
+	CHECK_EQ_STR(r.out, "\r\n+CMGS: 1\r\n\r\nOK\r\n");
+	t0 = fake_now;
+	CHECK_EQ_INT(sim_modem_next_deadline(r.m), t0 + 500);
+	fake_now += 499;
+	sim_modem_tick(r.m);
+	CHECK_EQ_STR(rig_at(&r, ""), "");
+	fake_now += 1;
+	sim_modem_tick(r.m);
+	rig_at(&r, "");
+	CHECK_EQ_INT(strncmp(r.out, "\r\n+CDS: 25\r\n07914889200030F006010B914819325476F8", 47),
+		     0);
+	CHECK_EQ_INT(decode_second_line(r.out, &sms), 0);
+	CHECK_EQ_INT(sms.mti, SIM_MTI_STATUS_REPORT);
+	CHECK_EQ_INT(sms.mr, 1);
+	CHECK_EQ_STR(sms.addr, "+84912345678");
+	CHECK_EQ_INT(sms.st, 0);
+	j = rig_last_event(&r, "dlr");
+	CHECK_EQ_INT(json_integer_value(json_object_get(j, "mr")), 1);
+	CHECK_EQ_STR(jstr(j, "to"), "+84912345678");
+	CHECK_EQ_STR(jstr(j, "status"), "delivered");
+	CHECK_EQ_STR(jstr(j, "via"), "cds");
+	json_decref(j);
+
+	/* <ds> = 2: stored on the SIM, announced by +CDSI, read with AT+CMGR */
+	rig_at(&r, "AT+CNMI=2,1,0,2,0\r");
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"dlr_status\":\"failed\",\"dlr_delay_ms\":100}"));
+	rig_send_pdu(&r);
+	fake_now += 100;
+	sim_modem_tick(r.m);
+	CHECK_EQ_STR(rig_at(&r, ""), "\r\n+CDSI: \"SM\",1\r\n");
+	rig_at(&r, "AT+CMGR=1\r");
+	CHECK_EQ_INT(strncmp(r.out, "\r\n+CMGR: 0,,25\r\n", 16), 0);
+	CHECK_EQ_INT(decode_second_line(r.out, &sms), 0);
+	CHECK_EQ_INT(sms.mti, SIM_MTI_STATUS_REPORT);
+	CHECK_EQ_INT(sms.mr, 2);
+	CHECK_EQ_INT(sms.st, 0x41);
+	rig_at(&r, "AT+CMGF=1;+CMGL=\"ALL\"\r");
+	CHECK_CONTAINS(r.out, "+CMGL: 1,\"REC READ\",6,2,\"+84912345678\",145,\"");
+	CHECK_CONTAINS(r.out, "\",65\r\n\r\nOK\r\n");
+	rig_at(&r, "AT+CMGF=0\r");
+	j = ctl_json(&r, "{\"cmd\":\"inbox\"}");
+	json_t *msg = json_array_get(json_object_get(j, "messages"), 0);
+
+	CHECK_EQ_STR(jstr(msg, "type"), "status_report");
+	CHECK_EQ_STR(jstr(msg, "status"), "failed");
+	CHECK_EQ_INT(json_integer_value(json_object_get(msg, "mr")), 2);
+	json_decref(j);
+
+	/* "none": no report at all; <ds> = 0 drops reports */
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"dlr_status\":\"none\"}"));
+	rig_send_pdu(&r);
+	CHECK_EQ_INT(sim_modem_next_deadline(r.m), -1);
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"dlr_status\":\"delivered\"}"));
+	rig_at(&r, "AT+CNMI=2,1,0,0,0\r");
+	rig_send_pdu(&r);
+	fake_now += 100;
+	sim_modem_tick(r.m);
+	CHECK_EQ_STR(rig_at(&r, ""), "");
+	j = rig_last_event(&r, "dlr");
+	CHECK_EQ_STR(jstr(j, "via"), "none");
+	json_decref(j);
+
+	/* by hand: the recipient of mr 3 is known; an unknown mr needs "to" */
+	rig_at(&r, "AT+CNMI=2,1,0,1,0\r");
+	CHECK(ctl_ok(&r, "{\"cmd\":\"dlr\",\"mr\":3,\"status\":\"expired\"}"));
+	rig_at(&r, "");
+	CHECK_EQ_INT(decode_second_line(r.out, &sms), 0);
+	CHECK_EQ_INT(sms.mr, 3);
+	CHECK_EQ_INT(sms.st, SIM_ST_EXPIRED);
+	CHECK(!ctl_ok(&r, "{\"cmd\":\"dlr\",\"mr\":99}"));
+	CHECK(ctl_ok(&r, "{\"cmd\":\"dlr\",\"mr\":99,\"to\":\"+84912000009\",\"status\":0}"));
+	CHECK(!ctl_ok(&r, "{\"cmd\":\"dlr\",\"mr\":300}"));
+	CHECK(!ctl_ok(&r, "{\"cmd\":\"dlr\",\"mr\":3,\"status\":\"none\"}"));
+	CHECK_EQ_INT(stat_of(&r, "dlrs_sent"), 5);
+	rig_close(&r);
+}
+
+static void
+test_ussd_encodings(void)
+{
+	struct rig r;
+	json_t *j;
+
+	rig_open(&r, 3);
+	sim_modem_set_clock(r.m, fake_clock);
+	rig_at(&r, "ATE0\r");
+	/* GSM alphabet text in the GSM character set: plain, dcs 15 */
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"ussd_reply\":\"Tai khoan goc: 10.000d\"}"));
+	CHECK_EQ_STR(rig_at(&r, "AT+CUSD=1,\"*101#\",15\r"),
+		     "\r\nOK\r\n\r\n+CUSD: 0,\"Tai khoan goc: 10.000d\",15\r\n");
+	/* forced UCS-2: hex with dcs 72 even in the GSM character set; status 1 */
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"ussd_encoding\":\"ucs2\",\"ussd_status\":1,"
+			 "\"ussd_reply\":\"Gốc\"}"));
+	CHECK_EQ_STR(rig_at(&r, "AT+CUSD=1,\"*101#\",15\r"),
+		     "\r\nOK\r\n\r\n+CUSD: 1,\"00471ED10063\",72\r\n");
+	/* forced gsm7 in the UCS2 character set: the TE charset's hex, dcs 15 */
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"ussd_encoding\":\"gsm7\",\"ussd_status\":0,"
+			 "\"ussd_reply\":\"OK 5d\"}"));
+	CHECK_EQ_STR(rig_at(&r, "AT+CSCS=\"UCS2\";+CUSD=1,\"002A0031003000310023\",15\r"),
+		     "\r\nOK\r\n\r\n+CUSD: 0,\"004F004B002000350064\",15\r\n");
+	/* auto with Vietnamese, delayed by 300 ms */
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"ussd_encoding\":\"auto\",\"ussd_delay_ms\":300,"
+			 "\"ussd_reply\":\"Tài khoản gốc: 10.000đ, HSD 31/12/2026\"}"));
+	CHECK_EQ_STR(rig_at(&r, "AT+CUSD=1,\"002A0031003000310023\",15\r"), "\r\nOK\r\n");
+	CHECK_EQ_INT(sim_modem_next_deadline(r.m), fake_now + 300);
+	fake_now += 300;
+	sim_modem_tick(r.m);
+	CHECK_EQ_STR(rig_at(&r, ""),
+		     "\r\n+CUSD: 0,\"005400E000690020006B0068006F1EA3006E002000671ED10063003A"
+		     "002000310030002E0030003000300111002C0020004800530044002000330031002F0031"
+		     "0032002F0032003000320036\",72\r\n");
+	j = rig_last_event(&r, "ussd");
+	CHECK_EQ_STR(jstr(j, "code"), "*101#");
+	CHECK_EQ_INT(json_integer_value(json_object_get(j, "dcs")), 72);
+	json_decref(j);
+	/* AT+CUSD=2 cancels an answer still on its way */
+	rig_at(&r, "AT+CUSD=1,\"002A0031003000310023\",15\r");
+	rig_at(&r, "AT+CUSD=2\r");
+	fake_now += 300;
+	sim_modem_tick(r.m);
+	CHECK_EQ_STR(rig_at(&r, ""), "");
+	CHECK(!ctl_ok(&r, "{\"cmd\":\"set\",\"ussd_encoding\":\"utf8\"}"));
+	CHECK_EQ_INT(stat_of(&r, "ussd"), 5);
+	rig_close(&r);
+}
+
+static void
+test_registration_and_signal(void)
+{
+	struct rig r;
+
+	rig_open(&r, 3);
+	rig_at(&r, "ATE0\r");
+	rig_at(&r, "AT+CREG=2;+CGREG=1\r");
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"registered\":false}"));
+	CHECK_EQ_STR(rig_at(&r, ""), "\r\n+CREG: 0\r\n\r\n+CGREG: 0\r\n");
+	CHECK_EQ_STR(rig_at(&r, "AT+CREG?\r"), "\r\n+CREG: 2,0\r\n\r\nOK\r\n");
+	CHECK_EQ_STR(rig_at(&r, "AT+COPS?\r"), "\r\n+COPS: 0\r\n\r\nOK\r\n");
+	rig_send_pdu(&r);
+	CHECK_EQ_STR(r.out, "\r\n+CMS ERROR: 331\r\n");
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"registered\":true}"));
+	CHECK_EQ_STR(rig_at(&r, ""), "\r\n+CREG: 1,\"00B0\",\"0FAC\"\r\n\r\n+CGREG: 1\r\n");
+	rig_send_pdu(&r);
+	CHECK_EQ_STR(r.out, "\r\n+CMGS: 1\r\n\r\nOK\r\n");
+
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"signal_dbm\":-109}"));
+	CHECK_EQ_STR(rig_at(&r, "AT+CSQ\r"), "\r\n+CSQ: 2,99\r\n\r\nOK\r\n");
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"signal_dbm\":-40}"));
+	CHECK_EQ_STR(rig_at(&r, "AT+CSQ\r"), "\r\n+CSQ: 31,99\r\n\r\nOK\r\n");
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"signal_dbm\":-120}"));
+	CHECK_EQ_STR(rig_at(&r, "AT+CSQ\r"), "\r\n+CSQ: 0,99\r\n\r\nOK\r\n");
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"signal\":99}"));
+	CHECK_EQ_STR(rig_at(&r, "AT+CSQ\r"), "\r\n+CSQ: 99,99\r\n\r\nOK\r\n");
+	CHECK(!ctl_ok(&r, "{\"cmd\":\"set\",\"signal_dbm\":\"-80\"}"));
+	rig_close(&r);
+}
+
+static void
+test_unplug_keeps_inbox(void)
+{
+	struct rig r;
+	json_t *j;
+
+	rig_open(&r, 5);
+	sim_modem_set_clock(r.m, fake_clock);
+	free(sim_modem_ctl(r.m, "{\"cmd\":\"inject\",\"from\":\"+84912000001\",\"text\":\"MOT\"}"));
+	free(sim_modem_ctl(r.m, "{\"cmd\":\"inject\",\"from\":\"+84912000002\",\"text\":\"HAI\"}"));
+	rig_at(&r, "ATE0;+CMGF=1;+CNMI=2,1,0,1,0\r");
+	rig_send_pdu(&r);				/* mr 1, a report is pending */
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"latency_ms\":50,\"signal\":9}"));
+	rig_at(&r, "AT+CSQ\r");
+	CHECK(sim_modem_host_request(r.m) == SIM_HOST_NONE);
+
+	CHECK(ctl_ok(&r, "{\"cmd\":\"unplug\"}"));
+	CHECK(sim_modem_host_request(r.m) == SIM_HOST_UNPLUG);
+	CHECK(sim_modem_host_request(r.m) == SIM_HOST_NONE);
+	CHECK(!sim_modem_plugged(r.m));
+	CHECK(!sim_modem_connected(r.m));
+	CHECK(!ctl_ok(&r, "{\"cmd\":\"unplug\"}"));
+	CHECK_EQ_INT(sim_modem_next_deadline(r.m), -1);	/* the pending report is gone */
+	CHECK_EQ_STR(rig_at(&r, "AT\r"), "");
+	/* the network may still store a message on the SIM meanwhile */
+	free(sim_modem_ctl(r.m, "{\"cmd\":\"inject\",\"from\":\"+84912000003\",\"text\":\"BA\"}"));
+	j = ctl_json(&r, "{\"cmd\":\"status\"}");
+	CHECK(json_is_false(json_object_get(j, "plugged")));
+	CHECK_EQ_INT(json_integer_value(json_object_get(j, "inbox")), 3);
+	json_decref(j);
+
+	CHECK(ctl_ok(&r, "{\"cmd\":\"replug\"}"));
+	CHECK(sim_modem_host_request(r.m) == SIM_HOST_REPLUG);
+	CHECK(!ctl_ok(&r, "{\"cmd\":\"replug\"}"));
+	sim_modem_set_connected(r.m, true);
+	/* fresh modem: echo on, PDU mode; same SIM: three messages, next MR 2; settings kept */
+	CHECK_EQ_STR(rig_at(&r, "AT+CMGF?\r"), "AT+CMGF?\r\r\n+CMGF: 0\r\n\r\nOK\r\n");
+	CHECK_EQ_STR(rig_at(&r, "AT+CSQ\r"), "AT+CSQ\r\r\n+CSQ: 9,99\r\n\r\nOK\r\n");
+	rig_at(&r, "ATE0;+CMGL=4\r");
+	CHECK_CONTAINS(r.out, "+CMGL: 1,0,,22\r\n07914889200030F0040B914819020000F1");
+	CHECK_CONTAINS(r.out, "+CMGL: 2,0,,");
+	CHECK_CONTAINS(r.out, "+CMGL: 3,0,,");
+	CHECK(ctl_ok(&r, "{\"cmd\":\"set\",\"latency_ms\":0}"));
+	rig_send_pdu(&r);
+	CHECK_EQ_STR(r.out, "\r\n+CMGS: 2\r\n\r\nOK\r\n");
+
+	/* unplug for 2 s: the engine plugs itself back in at its deadline */
+	CHECK(ctl_ok(&r, "{\"cmd\":\"unplug\",\"seconds\":2}"));
+	CHECK(sim_modem_host_request(r.m) == SIM_HOST_UNPLUG);
+	CHECK_EQ_INT(sim_modem_next_deadline(r.m), fake_now + 2000);
+	fake_now += 1999;
+	sim_modem_tick(r.m);
+	CHECK(!sim_modem_plugged(r.m));
+	fake_now += 1;
+	sim_modem_tick(r.m);
+	CHECK(sim_modem_plugged(r.m));
+	CHECK(sim_modem_host_request(r.m) == SIM_HOST_REPLUG);
+	CHECK_EQ_INT(sim_modem_inbox_used(r.m), 3);
+	j = rig_last_event(&r, "unplug");
+	CHECK_EQ_INT(json_integer_value(json_object_get(j, "seconds")), 2);
+	json_decref(j);
+	j = rig_last_event(&r, "replug");
+	CHECK_EQ_INT(json_integer_value(json_object_get(j, "inbox")), 3);
+	json_decref(j);
+	CHECK_EQ_INT(stat_of(&r, "unplugs"), 2);
+	CHECK_EQ_INT(stat_of(&r, "replugs"), 2);
+	CHECK(stat_of(&r, "bytes_in") > 100);
+	CHECK(stat_of(&r, "bytes_out") > 50);
+	CHECK(!ctl_ok(&r, "{\"cmd\":\"unplug\",\"seconds\":-1}"));
+	rig_close(&r);
+}
+
 TEST_MAIN("modemsim", TEST_CASE(test_gsm7_pack_vector), TEST_CASE(test_gsm7_extension),
 	  TEST_CASE(test_gsm7_fill_bits), TEST_CASE(test_ucs2_vietnamese_emoji),
 	  TEST_CASE(test_submit_vector), TEST_CASE(test_submit_concat_vectors),
 	  TEST_CASE(test_malformed_rejected), TEST_CASE(test_deliver_3part_vietnamese),
 	  TEST_CASE(test_deliver_split_boundaries), TEST_CASE(test_alphanumeric_sender),
 	  TEST_CASE(test_at_basics), TEST_CASE(test_at_send_pdu),
-	  TEST_CASE(test_inbox_and_unsolicited), TEST_CASE(test_ussd_and_control))
+	  TEST_CASE(test_inbox_and_unsolicited), TEST_CASE(test_ussd_and_control),
+	  TEST_CASE(test_latency_defers_answer), TEST_CASE(test_fail_count_and_hang),
+	  TEST_CASE(test_urc_noise), TEST_CASE(test_status_report_pdu),
+	  TEST_CASE(test_delivery_reports), TEST_CASE(test_ussd_encodings),
+	  TEST_CASE(test_registration_and_signal), TEST_CASE(test_unplug_keeps_inbox))

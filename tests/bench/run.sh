@@ -1,0 +1,35 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# make bench: install what the benchmarks need if missing (gammu-smsd, as root), build the bare
+# GSM_SendSMS loop (tests/bench/bare_send.c), run every figure and print one table on stdout.
+# Not part of make check. About 12 minutes on 2 cores; every wait inside is bounded.
+# Options are passed to bench.py: figure names (f 1 2 3 4 5) to run only those.
+set -eu
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+
+need=""
+for p in gammu-smsd python3; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
+done
+if [ -n "$need" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "bench: missing packages:$need (run as root, or: sudo apt-get install$need)" >&2
+		exit 1
+	fi
+	echo "bench: installing$need" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends $need >/dev/null
+fi
+
+mkdir -p "$BUILD/bench"
+if [ ! -x "$BUILD/bench/bare_send" ] || [ tests/bench/bare_send.c -nt "$BUILD/bench/bare_send" ]; then
+	${CC:-cc} -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+		-Wno-unused-parameter -o "$BUILD/bench/bare_send" tests/bench/bare_send.c \
+		$(pkg-config --cflags --libs gammu)
+fi
+
+export LOA_BARE_SEND="$PWD/$BUILD/bench/bare_send"
+export LOA_BENCH_OUT="$PWD/$BUILD/bench"
+exec timeout --kill-after=30 900 python3 tests/bench/bench.py "$@"
