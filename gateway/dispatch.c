@@ -217,7 +217,15 @@ gw_dispatch_settle(struct gw *gw, struct modem *m, int64_t msg_id, const struct 
 	if (s && s->msg_id == msg_id)
 		s->msg_id = 0;
 	if (r->ok) {
-		rc = queue_mark_sent(gw->q, msg_id, r->refs, now);
+		rc = queue_begin(gw->q);
+		if (rc == 0)
+			rc = queue_mark_sent(gw->q, msg_id, r->refs, now);
+		if (rc == 0 && modem_conf(m)->delivery_reports)
+			rc = queue_parts_track(gw->q, msg_id, modem_name(m), r->refs, now);
+		if (rc == 0)
+			rc = queue_commit(gw->q);
+		else
+			queue_rollback(gw->q);
 	} else if (r->uncertain) {
 		if (c->uncertain == CONF_UNCERTAIN_RESEND) {
 			LOG(LOG_WARN, "dispatch", "message %lld: outcome unknown (%s); sending again",

@@ -25,6 +25,7 @@
 #include "common/util.h"
 #include "conf/conf.h"
 #include "gateway/gw.h"
+#include "gateway/gw_text.h"
 #include "modem/modem.h"
 #include "queue/queue.h"
 
@@ -53,10 +54,36 @@ gw_on_inbound(struct modem *m, const struct modem_inbound *in, void *arg)
 	gw_inbound_handle(arg, m, in);
 }
 
+static void
+gw_on_status_report(struct modem *m, const struct modem_status_report *sr, void *arg)
+{
+	struct gw *gw = arg;
+	char to[QUEUE_NUMBER_MAX], masked[LOG_MASK_LEN];
+	const char *why;
+	int64_t msg_id = 0;
+	enum queue_state st = QUEUE_SENT;
+
+	if (gw_text_number_normalize(sr->to, gw->conf->country_code, to, &why) < 0)
+		util_strlcpy(to, sr->to, sizeof(to));
+	int rc = queue_status_report(gw->q, modem_name(m), sr->mr, to, sr->status, util_now_ms(),
+				     &msg_id, &st);
+	if (rc < 0)
+		LOG(LOG_ERROR, "dispatch", "status report from %s: cannot record it: %s",
+		    modem_name(m), strerror(-rc));
+	else if (rc == 0)
+		LOG(LOG_NOTICE, "dispatch",
+		    "status report from %s for %s (reference %d, status 0x%02x) matches no sent "
+		    "message", modem_name(m), log_mask(to, masked), sr->mr, sr->status);
+	else
+		LOG(LOG_INFO, "dispatch", "message %lld: status report 0x%02x -> %s",
+		    (long long)msg_id, sr->status, queue_state_name(st));
+}
+
 static const struct modem_ops gw_modem_ops = {
 	.on_state = gw_on_state,
 	.on_send_result = gw_on_send_result,
 	.on_inbound = gw_on_inbound,
+	.on_status_report = gw_on_status_report,
 };
 
 static void

@@ -28,7 +28,7 @@ struct queue;
 
 #define QUEUE_NUMBER_MAX 24 /* E.164 plus room for alphanumeric senders */
 #define QUEUE_TICKET_LEN 8  /* 6 characters + NUL, padded */
-#define QUEUE_SCHEMA_VERSION 1
+#define QUEUE_SCHEMA_VERSION 2
 
 enum queue_state {
 	QUEUE_QUEUED,
@@ -194,6 +194,26 @@ int queue_state_counts(struct queue *q, int64_t counts[_QUEUE_STATE_COUNT]);
 /* An answer to a citizen: priority REPLY, no campaign, never suppressed by opt-out. */
 int queue_reply_enqueue(struct queue *q, const char *to, const char *text, const char *encoding,
 			int segments, int64_t now_ms, int64_t *id_out);
+
+/* ---- delivery reports ---- */
+
+/*
+ * Remember the network references ("17,18,19": TP-MR of each part, in part order) that `modem`
+ * got for a sent message, so its status reports can be matched. Call after queue_mark_sent().
+ */
+int queue_parts_track(struct queue *q, int64_t msg_id, const char *modem, const char *refs,
+		      int64_t now_ms);
+
+/*
+ * A status report from `modem` for TP-MR `ref` to `recipient` with TP-ST `status`. Matched to the
+ * most recently sent part with that modem, reference and recipient (references wrap at 256).
+ * TP-ST below 0x20: that part was delivered, and the message becomes `delivered` once every part
+ * was; 0x20..0x3f: the network is still trying (recorded only); 0x40 and above: the message
+ * becomes `failed`. Returns 1 when matched (*msg_id, *state set to the message's state after the
+ * report), 0 when no sent part matches, or -errno.
+ */
+int queue_status_report(struct queue *q, const char *modem, int ref, const char *recipient,
+			int status, int64_t now_ms, int64_t *msg_id, enum queue_state *state);
 
 /* ---- inbound ---- */
 

@@ -96,6 +96,23 @@ static const char *const queue_migrations[] = {
 	" number TEXT PRIMARY KEY,"
 	" created_at INTEGER NOT NULL"
 	") WITHOUT ROWID;",
+	/* 1 -> 2: delivery reports, report handling, reassembly of citizens' multipart SMS */
+	"CREATE TABLE msg_parts ("
+	" msg_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+	" part INTEGER NOT NULL,"
+	" modem TEXT NOT NULL,"
+	" ref INTEGER NOT NULL," /* TP-MR the network gave the part */
+	" recipient TEXT NOT NULL,"
+	" status INTEGER," /* TP-ST of its status report; NULL until one arrives */
+	" sent_at INTEGER NOT NULL,"
+	" PRIMARY KEY (msg_id, part)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX msg_parts_ref ON msg_parts (modem, ref, recipient, sent_at);"
+	"ALTER TABLE reports ADD COLUMN category TEXT;"
+	"ALTER TABLE reports ADD COLUMN note TEXT;"
+	"ALTER TABLE reports ADD COLUMN updated_at INTEGER;"
+	"CREATE INDEX reports_status ON reports (status, id);"
+	"CREATE INDEX inbound_concat ON inbound (sender, concat_ref, parts) WHERE concat_ref >= 0;",
 };
 
 _Static_assert(sizeof(queue_migrations) / sizeof(queue_migrations[0]) == QUEUE_SCHEMA_VERSION,

@@ -364,8 +364,8 @@ queue_claim_level(struct queue *q, int prio, int64_t now_ms, const char *modem,
 	if (campaign_id && end_by && now_ms > end_by) {
 		queue_stmt_done(st);
 		n = queue_update_id(q, QSTMT_CAMPAIGN_EXPIRE, campaign_id, now_ms, "expire");
-		if (n < 0)
-			return (int)n;
+		if (n <= 0) /* 0 would mean looking at the same row forever */
+			return n < 0 ? (int)n : -EIO;
 		LOG(LOG_NOTICE, QUEUE_LOG, "campaign %lld ended: %lld unsent messages expired",
 		    (long long)campaign_id, (long long)n);
 		return 2;
@@ -373,8 +373,8 @@ queue_claim_level(struct queue *q, int prio, int64_t now_ms, const char *modem,
 	if (opted_out) {
 		queue_stmt_done(st);
 		n = queue_update_id(q, QSTMT_SUPPRESS, id, now_ms, "suppress");
-		if (n < 0)
-			return (int)n;
+		if (n <= 0)
+			return n < 0 ? (int)n : -EIO;
 		LOG(LOG_INFO, QUEUE_LOG, "message %lld suppressed: recipient opted out",
 		    (long long)id);
 		return 2;

@@ -106,6 +106,14 @@ csv_ref_field(const char **pp, const char *end, char *buf, bool *quoted)
 	return n;
 }
 
+static void
+csv_ref_fields_free(char **fields, long nf)
+{
+	for (long i = 0; i < nf; i++)
+		free(fields[i]);
+	free(fields);
+}
+
 /* Read the record at *pp into fields[] (raw, quotes resolved); -1 for an unclosed quote. */
 static long
 csv_ref_record(const char **pp, const char *end, char *buf, char ***fields, bool *first_quoted)
@@ -117,8 +125,11 @@ csv_ref_record(const char **pp, const char *end, char *buf, char ***fields, bool
 	for (;;) {
 		long n = csv_ref_field(&p, end, buf, &quoted);
 
-		if (n < 0)
+		if (n < 0) {
+			csv_ref_fields_free(*fields, nf);
+			*fields = NULL;
 			return -1;
+		}
 		if (nf == 0)
 			*first_quoted = quoted;
 		*fields = realloc(*fields, (size_t)(nf + 1) * sizeof(char *));
@@ -140,14 +151,6 @@ csv_ref_record(const char **pp, const char *end, char *buf, char ***fields, bool
 	}
 	*pp = p;
 	return nf;
-}
-
-static void
-csv_ref_fields_free(char **fields, long nf)
-{
-	for (long i = 0; i < nf; i++)
-		free(fields[i]);
-	free(fields);
 }
 
 static enum csv_ref_result
@@ -185,7 +188,6 @@ csv_ref_parse(const char *data, size_t len, const char *column, struct csv_ref *
 		row++;
 		nf = csv_ref_record(&p, end, buf, &f, &fq);
 		if (nf < 0) {
-			free(f);
 			out->bad_row = row;
 			res = CSV_REF_UNCLOSED;
 			goto out;

@@ -10,12 +10,14 @@
  *      sim_pdu_decode_hex(): both must agree field for field.
  *   1  hex text for sim_pdu_decode_hex() (bit 2 = SMSC first; byte 1 = declared length, 255
  *      for none), then the alphabet helpers on the same bytes.
- *   2, 3  deliver round trip: bytes 1..4 = SCTS offset, byte 5 = reference, byte 6 = SMSC
+ *   2  deliver round trip: bytes 1..4 = SCTS offset, byte 5 = reference, byte 6 = SMSC
  *      choice, then "from" NUL "text". Every part must decode (with its declared length) to
  *      the sender, the SMSC, the time stamp, the concatenation header and its own text; the
  *      parts' texts must add up to the input text, and the part count must be what
  *      modem_sms_plan() predicts for a GSM-7 text (the planner also applies libgammu's
  *      UCS-2 rules about combining marks and flags, which the simulator does not).
+ *   3  status report round trip: TP-MR, TP-ST, 4 bytes of SCTS offset, 2 of TP-DT after it,
+ *      the SMSC choice, then the recipient: the decoder gives back every field.
  * Decoded texts must always be valid UTF-8 that fits SIM_TEXT_MAX.
  */
 #include <errno.h>
@@ -48,9 +50,14 @@ pdu_check_decoded(const struct sim_sms *m, size_t len)
 	FUZZ_ASSERT(fuzz_utf8_valid_str(m->text));
 	FUZZ_ASSERT(memchr(m->addr, '\0', sizeof(m->addr)) != NULL);
 	FUZZ_ASSERT(memchr(m->smsc, '\0', sizeof(m->smsc)) != NULL);
-	FUZZ_ASSERT(m->mti == SIM_MTI_DELIVER || m->mti == SIM_MTI_SUBMIT);
+	FUZZ_ASSERT(m->mti == SIM_MTI_DELIVER || m->mti == SIM_MTI_SUBMIT ||
+		    m->mti == SIM_MTI_STATUS_REPORT);
 	FUZZ_ASSERT(m->tpdu_len >= 1 && (size_t)m->tpdu_len <= len);
-	FUZZ_ASSERT(m->udl >= 0 && m->udl <= 160);
+	FUZZ_ASSERT(m->udl >= 0 && m->udl <= 255);
+	if (m->mti != SIM_MTI_STATUS_REPORT)	/* a report's user data is not interpreted */
+		FUZZ_ASSERT(m->udl <= 160);
+	else
+		FUZZ_ASSERT(strcmp(m->text, sim_st_name(m->st)) == 0);
 	FUZZ_ASSERT(m->udh_len >= 0 && m->udh_len <= 140);
 	if (m->concat)
 		FUZZ_ASSERT(m->concat_part >= 1 && m->concat_part <= m->concat_parts);
@@ -112,7 +119,7 @@ pdu_hex_and_alphabets(const uint8_t *p, size_t len, bool with_smsc, int declared
 	k = len < sizeof(sept) ? len : sizeof(sept);
 	for (size_t i = 0; i < k; i++)
 		sept[i] = p[i] & 0x7f;
-	rc = sim_gsm7_to_utf8(sept, k, out, (size_t)(p[0 % (len ? len : 1)] % 64) + 1);
+	rc = sim_gsm7_to_utf8(sept, k, out, (size_t)(len ? p[0] % 64 : 0) + 1);
 	FUZZ_ASSERT(rc == 0 || rc == -ENOSPC);
 	FUZZ_ASSERT(fuzz_utf8_valid_str(out));
 	rc = sim_gsm7_to_utf8(sept, k, out, sizeof(out));
@@ -218,6 +225,45 @@ out:
 	free(from);
 }
 
+/* Mode 3: a status report encoded, then decoded: the same fields. */
+static void
+pdu_report(const uint8_t *p, size_t len)
+{
+	struct sim_pdu_part part;
+	const char *smsc;
+	struct sim_sms m;
+	char *ra, err[128];
+	int64_t scts, dt;
+	int mr, st, rc;
+
+	if (len < 9)
+		return;
+	mr = p[0];
+	st = p[1];
+	scts = 946684800 + (int64_t)((uint32_t)p[2] << 24 | (uint32_t)p[3] << 16 |
+				     (uint32_t)p[4] << 8 | p[5]) / 2;
+	dt = scts + (p[6] << 8 | p[7]);
+	smsc = pdu_smscs[p[8] & 3];
+	ra = fuzz_cstr(p + 9, len - 9);
+	rc = sim_status_report_encode(smsc, mr, ra, scts, dt, st, &part);
+	if (rc == 0) {
+		rc = sim_pdu_decode_hex(part.hex, true, part.tpdu_len, &m, err, sizeof(err));
+		if (rc != 0)
+			fprintf(stderr, "the report does not decode: %s\n", err);
+		FUZZ_ASSERT(rc == 0);
+		pdu_check_decoded(&m, (size_t)part.tpdu_len);
+		FUZZ_ASSERT(m.mti == SIM_MTI_STATUS_REPORT);
+		FUZZ_ASSERT(m.mr == mr && m.st == st);
+		FUZZ_ASSERT(strcmp(m.smsc, smsc) == 0);
+		FUZZ_ASSERT(strcmp(m.addr, ra) == 0);
+		FUZZ_ASSERT(m.scts == scts && m.dt == dt);
+		FUZZ_ASSERT(strcmp(m.text, part.text) == 0);
+	} else {
+		FUZZ_ASSERT(rc == -EINVAL);
+	}
+	free(ra);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -233,8 +279,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pdu_hex_and_alphabets(data + 2, size - 2, data[0] & 4,
 				      data[1] == 255 ? -1 : data[1]);
 		break;
-	default:
+	case 2:
 		pdu_roundtrip(data + 1, size - 1);
+		break;
+	default:
+		pdu_report(data + 1, size - 1);
 		break;
 	}
 	return 0;

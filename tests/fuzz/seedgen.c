@@ -120,6 +120,31 @@ seed_pdus(void)
 		snprintf(name, sizeof(name), "roundtrip-%zu", i);
 		seed_pdu(name, 2, buf, len);
 	}
+	/* status reports: binary and hex PDUs, and the round-trip input of mode 3 */
+	static const struct {
+		int mr, st;
+		const char *to;
+	} reports[] = {
+		{ 17, 0x00, "+84912000001" }, { 200, 0x46, "0912000002" }, { 3, 0x20, "Viettel" },
+	};
+	for (i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
+		if (sim_status_report_encode("+84980200030", reports[i].mr, reports[i].to,
+					     1764460800, 1764460830, reports[i].st, parts) < 0) {
+			fprintf(stderr, "seedgen: report %zu\n", i);
+			exit(1);
+		}
+		n = sim_hex_decode(parts[0].hex, bin, sizeof(bin));
+		snprintf(name, sizeof(name), "report-%zu.bin", i);
+		seed_pdu(name, 4, bin, (size_t)n);
+		buf[0] = (unsigned char)reports[i].mr;
+		buf[1] = (unsigned char)reports[i].st;
+		memcpy(buf + 2, "\x12\x34\x56\x78\x00\x1e", 6);
+		buf[8] = (unsigned char)i;
+		len = strlen(reports[i].to);
+		memcpy(buf + 9, reports[i].to, len);
+		snprintf(name, sizeof(name), "report-roundtrip-%zu", i);
+		seed_pdu(name, 3, buf, len + 9);
+	}
 }
 
 /* Append the frame of JSON text `js` to buf at *len. */

@@ -958,10 +958,64 @@ out:
 	free(rcpt);
 }
 
+/* Status reports: every part delivered -> delivered; one part failed -> failed; an unknown
+ * reference is not matched; after the 8-bit TP-MR wraps the newest part wins. */
+static void
+test_status_reports(void)
+{
+	struct queue *q = open_mem();
+	const char *const rcpt[] = { "+84912000001", "+84912000002", "+84912000003" };
+	struct queue_msg m;
+	int64_t id, ids[3];
+	enum queue_state st;
+
+	if (!q)
+		return;
+	CHECK(campaign(q, QUEUE_PRIO_NORMAL, T0, 0, 0, rcpt, 3) > 0);
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ_INT(queue_claim_next(q, T0, "sim1", &m), 1);
+		ids[i] = m.id;
+		CHECK_EQ_INT(queue_mark_sent(q, m.id, i == 0 ? "17,18" : i == 1 ? "19" : "20", T0), 0);
+		CHECK_EQ_INT(queue_parts_track(q, m.id, "sim1", i == 0 ? "17,18" : i == 1 ? "19" : "20",
+					       T0 + i),
+			     0);
+		queue_msg_clear(&m);
+	}
+	/* two-part message: first part delivered -> still sent; second -> delivered */
+	CHECK_EQ_INT(queue_status_report(q, "sim1", 17, rcpt[0], 0x00, T0 + 10, &id, &st), 1);
+	CHECK_EQ_INT(id, ids[0]);
+	CHECK_EQ_INT(st, QUEUE_SENT);
+	CHECK_EQ_INT(queue_status_report(q, "sim1", 18, rcpt[0], 0x00, T0 + 11, &id, &st), 1);
+	CHECK_EQ_INT(st, QUEUE_DELIVERED);
+	/* still trying (0x20..0x3f) changes nothing; a permanent failure fails the message */
+	CHECK_EQ_INT(queue_status_report(q, "sim1", 19, rcpt[1], 0x21, T0 + 12, &id, &st), 1);
+	CHECK_EQ_INT(st, QUEUE_SENT);
+	CHECK_EQ_INT(queue_status_report(q, "sim1", 19, rcpt[1], 0x41, T0 + 13, &id, &st), 1);
+	CHECK_EQ_INT(st, QUEUE_FAILED);
+	/* wrong modem, wrong reference or wrong recipient: not matched */
+	CHECK_EQ_INT(queue_status_report(q, "sim2", 20, rcpt[2], 0, T0, &id, &st), 0);
+	CHECK_EQ_INT(queue_status_report(q, "sim1", 99, rcpt[2], 0, T0, &id, &st), 0);
+	CHECK_EQ_INT(queue_status_report(q, "sim1", 20, rcpt[0], 0, T0, &id, &st), 0);
+	/* a reply later reuses reference 20 to the same number: the newest part is matched */
+	int64_t reply;
+	CHECK_EQ_INT(queue_reply_enqueue(q, rcpt[2], "Da nhan", "gsm7", 1, T0 + 20, &reply), 0);
+	CHECK_EQ_INT(queue_claim_next(q, T0 + 20, "sim1", &m), 1);
+	CHECK_EQ_INT(m.id, reply);
+	queue_msg_clear(&m);
+	CHECK_EQ_INT(queue_mark_sent(q, reply, "20", T0 + 21), 0);
+	CHECK_EQ_INT(queue_parts_track(q, reply, "sim1", "20", T0 + 21), 0);
+	CHECK_EQ_INT(queue_status_report(q, "sim1", 20, rcpt[2], 0, T0 + 30, &id, &st), 1);
+	CHECK_EQ_INT(id, reply);
+	CHECK_EQ_INT(state_of(q, ids[2]), QUEUE_SENT);
+	CHECK_EQ_INT(state_of(q, reply), QUEUE_DELIVERED);
+	CHECK(queue_parts_track(q, reply, "sim1", "x", T0) < 0);
+	queue_close(q);
+}
+
 TEST_MAIN("queue", TEST_CASE(test_names), TEST_CASE(test_transitions), TEST_CASE(test_claim_order),
 	  TEST_CASE(test_claim_not_due), TEST_CASE(test_optout_at_create),
 	  TEST_CASE(test_optout_at_claim), TEST_CASE(test_end_by), TEST_CASE(test_invalid_args),
 	  TEST_CASE(test_recover_file), TEST_CASE(test_schema_file),
 	  TEST_CASE(test_newer_schema_refused), TEST_CASE(test_inbound), TEST_CASE(test_reports),
 	  TEST_CASE(test_campaign_counts), TEST_CASE(test_foreach), TEST_CASE(test_nested_tx),
-	  TEST_CASE(test_big_campaign))
+	  TEST_CASE(test_big_campaign), TEST_CASE(test_status_reports))
