@@ -40,9 +40,21 @@
 #define API_MAX_RECIPIENTS 1000000
 
 
+/* The route being served, for the HTTP request counters (a string literal). */
+static struct gw *api_gw;
+static const char *api_route = "other";
+
+void
+api_count(const char *route, int code)
+{
+	if (api_gw)
+		gw_metrics_count_http(api_gw, route, code);
+}
+
 void
 api_reply_json(struct evhttp_request *req, int code, json_t *body)
 {
+	api_count(api_route, code);
 	struct evbuffer *out = evbuffer_new();
 	char *txt = json_dumps(body, JSON_COMPACT);
 
@@ -487,6 +499,25 @@ api_route_cb(struct evhttp_request *req, void *arg)
 
 	r.path = path ? path : "/";
 	r.token = api_find_token(r.gw, req);
+	api_gw = r.gw;
+	api_route = "other";
+	if (strcmp(r.path, "/metrics") == 0) {
+		api_count("/metrics", 200);
+		gw_metrics_serve(r.gw, req);
+		return;
+	}
+	if (strcmp(r.path, "/healthz") == 0)
+		api_route = "/healthz";
+	else if (strcmp(r.path, "/v1/campaigns") == 0)
+		api_route = "/v1/campaigns";
+	else if (strncmp(r.path, "/v1/campaigns/", 14) == 0)
+		api_route = "/v1/campaigns/{id}";
+	else if (strcmp(r.path, "/v1/modems") == 0)
+		api_route = "/v1/modems";
+	else if (strncmp(r.path, "/v1/modems/", 11) == 0)
+		api_route = strstr(r.path + 11, "/ussd") ? "/v1/modems/{name}/ussd" : "/v1/modems/{name}";
+	else if (strcmp(r.path, "/v1/reports") == 0)
+		api_route = "/v1/reports";
 	if (r.gw->stopping && r.method != EVHTTP_REQ_GET) {
 		api_error(req, 503, "unavailable", NULL, "the gateway is stopping");
 		return;

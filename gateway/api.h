@@ -36,6 +36,8 @@ json_t *api_body_json(struct api_req *r);
 bool api_query_int(struct api_req *r, struct evkeyvalq *q, const char *name, long long def,
 		   long long min, long long max, long long *out);
 void api_method_not_allowed(struct api_req *r, const char *allow);
+/* Count a reply for /metrics (api_reply_json counts its own; asynchronous replies call it). */
+void api_count(const char *route, int code);
 
 /* api_modems.c: /v1/modems, /v1/modems/{name}, /v1/modems/{name}/ussd */
 void api_modems_route(struct api_req *r);

@@ -121,6 +121,8 @@ gw_dispatch_run(struct gw *gw)
 
 	if (gw->stopping)
 		return;
+	int64_t pass_start = util_mono_ms();
+	gw->metrics.passes++;
 	for (size_t k = 0; k < gw->n_slots && !store_empty; k++) {
 		struct gw_slot *s = &gw->slots[(gw->rr + k) % gw->n_slots];
 		struct queue_msg msg;
@@ -151,6 +153,7 @@ gw_dispatch_run(struct gw *gw)
 		s->segments = msg.segments;
 		if (msg.attempts > 1)
 			s->retries++;
+		s->handed_mono_ms = util_mono_ms();
 		rc = modem_send(s->modem, msg.id, msg.recipient, msg.text, msg.encoding);
 		if (rc < 0) {
 			s->msg_id = 0;
@@ -167,6 +170,7 @@ gw_dispatch_run(struct gw *gw)
 	}
 	if (wake != INT64_MAX)
 		gw_dispatch_schedule(gw, wake, now);
+	gw->metrics.pass_seconds += (double)(util_mono_ms() - pass_start) / 1000.0;
 }
 
 static void
@@ -214,8 +218,10 @@ gw_dispatch_settle(struct gw *gw, struct modem *m, int64_t msg_id, const struct 
 	int attempts = s && s->msg_id == msg_id ? s->attempts : 1;
 	int rc;
 
-	if (s && s->msg_id == msg_id)
+	if (s && s->msg_id == msg_id) {
 		s->msg_id = 0;
+		gw_metrics_observe_send(gw, (double)(util_mono_ms() - s->handed_mono_ms) / 1000.0);
+	}
 	if (r->ok) {
 		rc = queue_begin(gw->q);
 		if (rc == 0)

@@ -29,12 +29,31 @@ struct gw_slot {
 	int64_t msg_id;      /* in flight, 0 when none */
 	int attempts;        /* of the message in flight */
 	int segments;
+	int64_t handed_mono_ms; /* when the message in flight was handed to the modem */
 	uint64_t retries;    /* messages this modem was given again after a failure */
 };
 
 struct gw_keyword {
 	char *folded; /* owned: upper case, no diacritics */
 	size_t rule;  /* index into conf->rules */
+};
+
+#define GW_SEND_BUCKETS 8
+#define GW_HTTP_SERIES 64
+
+/* Counters since start, for /metrics (metrics.c). */
+struct gw_metrics {
+	uint64_t inbound[8]; /* by enum conf_action */
+	uint64_t send_bucket[GW_SEND_BUCKETS], send_count;
+	double send_sum;
+	uint64_t passes;
+	double pass_seconds;
+	struct {
+		const char *route; /* a string literal */
+		int code;
+		uint64_t count;
+	} http[GW_HTTP_SERIES];
+	int n_http;
 };
 
 struct gw {
@@ -53,6 +72,7 @@ struct gw {
 	char worker_path[PATH_MAX];
 	bool stopping;
 	int64_t started_ms;
+	struct gw_metrics metrics;
 };
 
 /* dispatch.c: hand due messages to idle modems within their rates. */
@@ -76,6 +96,12 @@ void gw_inbound_handle(struct gw *gw, struct modem *m, const struct modem_inboun
 /* api.c: the HTTP API (docs/API.md). */
 int gw_api_start(struct gw *gw, char *err, size_t errlen);
 void gw_api_stop(struct gw *gw);
+
+/* metrics.c */
+struct evhttp_request;
+void gw_metrics_serve(struct gw *gw, struct evhttp_request *req);
+void gw_metrics_count_http(struct gw *gw, const char *route, int code);
+void gw_metrics_observe_send(struct gw *gw, double seconds);
 
 /* Expand "{ticket}" in a reply template into out; returns out. */
 char *gw_expand_template(const char *tpl, const char *ticket, char *out, size_t outlen);

@@ -81,17 +81,75 @@ gw_inbound_free(struct gw *gw)
 }
 
 static const struct conf_rule *
-gw_inbound_match(struct gw *gw, const char *text)
+gw_inbound_lookup(struct gw *gw, const char *word)
 {
-	char word[64];
-	const char *rest;
-
-	if (gw_text_first_word(text, word, sizeof(word), &rest) <= 0)
-		return NULL;
 	for (size_t i = 0; i < gw->n_keywords; i++)
 		if (strcmp(gw->keywords[i].folded, word) == 0)
 			return &gw->conf->rules[gw->keywords[i].rule];
 	return NULL;
+}
+
+/*
+ * Join a run of one-letter words at the start of the folded text ("B A O TIN" -> "BAO"), as
+ * people type on keypads that insert spaces. Returns how many words were joined (0 if none).
+ */
+static int
+gw_inbound_spelled(const char *folded, char *out, size_t outlen)
+{
+	size_t o = 0;
+	int words = 0;
+	const char *p = folded;
+
+	while (*p == ' ' || *p == '.' || *p == '-' || *p == ',')
+		p++;
+	while (*p && p[0] != ' ' && (p[1] == ' ' || p[1] == '\0') && o + 1 < outlen &&
+	       ((p[0] >= 'A' && p[0] <= 'Z'))) {
+		out[o++] = *p;
+		words++;
+		p += p[1] ? 2 : 1;
+		while (*p == ' ')
+			p++;
+	}
+	out[o] = '\0';
+	return words >= 2 ? words : 0;
+}
+
+/*
+ * Find the rule for a citizen's text: its first word (no case, no diacritics), else the first
+ * letters spelled out with spaces. *category gets a 1-2 digit category code typed right after a
+ * report keyword ("BAO 2 ..."), else "".
+ */
+static const struct conf_rule *
+gw_inbound_match(struct gw *gw, const char *text, char category[8])
+{
+	char word[64], folded[160];
+	const char *rest = text;
+	const struct conf_rule *rule = NULL;
+
+	category[0] = '\0';
+	if (gw_text_first_word(text, word, sizeof(word), &rest) > 0)
+		rule = gw_inbound_lookup(gw, word);
+	if (!rule) {
+		char head[160];
+		util_strlcpy(head, text, sizeof(head)); /* the keyword is near the start */
+		size_t hl = strlen(head);
+		while (hl > 0 && ((unsigned char)head[hl - 1] & 0xC0) == 0x80)
+			head[--hl] = '\0'; /* do not cut a UTF-8 sequence */
+		if (hl > 0 && ((unsigned char)head[hl - 1] & 0x80))
+			head[--hl] = '\0';
+		if (gw_text_fold(head, folded, sizeof(folded)) >= 0 &&
+		    gw_inbound_spelled(folded, word, sizeof(word)) > 0)
+			rule = gw_inbound_lookup(gw, word);
+		rest = NULL;
+	}
+	if (rule && rule->action == CONF_ACTION_REPORT && rest) {
+		size_t d = strspn(rest, "0123456789");
+		if (d >= 1 && d <= 2 && (rest[d] == '\0' || strchr(" .:,-", rest[d]))) {
+			memcpy(category, rest, d);
+			category[d] = '\0';
+		}
+	}
+	return rule;
 }
 
 /* Queue an answer to `to` inside the open transaction. */
@@ -149,9 +207,11 @@ gw_inbound_handle(struct gw *gw, struct modem *m, const struct modem_inbound *in
 		return;
 	}
 
-	const struct conf_rule *rule = gw_inbound_match(gw, in->text);
+	char category[8];
+	const struct conf_rule *rule = gw_inbound_match(gw, in->text, category);
 	enum conf_action action = rule ? rule->action : c->unknown_action;
 	const char *tpl = rule ? rule->reply : c->unknown_reply;
+	int was_out;
 
 	switch (action) {
 	case CONF_ACTION_REPORT:
@@ -159,10 +219,17 @@ gw_inbound_handle(struct gw *gw, struct modem *m, const struct modem_inbound *in
 					 &report_id);
 		break;
 	case CONF_ACTION_OPTOUT:
-		rc = answerable ? queue_optout_set(gw->q, sender, true, now) : 0;
-		break;
 	case CONF_ACTION_OPTIN:
-		rc = answerable ? queue_optout_set(gw->q, sender, false, now) : 0;
+		if (!answerable) {
+			rc = 0;
+			break;
+		}
+		/* takes effect at once; confirmed by SMS only when it changes something */
+		was_out = queue_is_opted_out(gw->q, sender);
+		rc = was_out < 0 ? was_out
+				 : queue_optout_set(gw->q, sender, action == CONF_ACTION_OPTOUT, now);
+		if (was_out == (action == CONF_ACTION_OPTOUT))
+			tpl = NULL;
 		break;
 	default:
 		rc = 0;
@@ -183,6 +250,8 @@ gw_inbound_handle(struct gw *gw, struct modem *m, const struct modem_inbound *in
 	if (rc < 0)
 		goto fail;
 
+	if ((unsigned)action < sizeof(gw->metrics.inbound) / sizeof(gw->metrics.inbound[0]))
+		gw->metrics.inbound[action]++;
 	LOG(LOG_INFO, "inbound", "SMS #%lld from %s via %s: %s%s%s%s", (long long)inbound_id,
 	    log_mask(sender, masked), modem_name(m), conf_action_name(action),
 	    ticket[0] ? " ticket " : "", ticket, answerable ? "" : " (sender not answerable)");

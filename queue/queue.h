@@ -28,7 +28,13 @@ struct queue;
 
 #define QUEUE_NUMBER_MAX 24 /* E.164 plus room for alphanumeric senders */
 #define QUEUE_TICKET_LEN 8  /* 6 characters + NUL, padded */
-#define QUEUE_SCHEMA_VERSION 2
+#define QUEUE_SCHEMA_VERSION 3
+#define QUEUE_OPERATOR_MAX 16   /* operator slug ("viettel") plus NUL */
+#define QUEUE_NAME_MAX 64       /* campaign / group / contact name */
+#define QUEUE_QUERY_MAX 256     /* a group query ("commune=son-nam,role=y-te") */
+#define QUEUE_RECURRENCE_MAX 64 /* a recurrence rule ("weekly 1 08:00") */
+#define QUEUE_ANSWER_MAX 16     /* a poll answer keyword ("KHONG") */
+#define QUEUE_TAGS_MAX 512      /* a contact's tags as "k=v,k=v" */
 
 enum queue_state {
 	QUEUE_QUEUED,
@@ -95,11 +101,33 @@ struct queue_campaign_spec {
 	int64_t end_by_ms;    /* 0 = no end; unsent messages expire after it */
 	const char *const *recipients; /* normalised E.164; duplicates are stored once */
 	size_t n_recipients;
+	/*
+	 * Fields added with schema 3; all optional (zero/NULL = none). Callers that fill the
+	 * struct with designated initializers keep working.
+	 */
+	const char *const *operators; /* parallel to recipients (entries may be NULL; the array
+				       * may be NULL): the operator slug, e.g. "viettel". NULL:
+				       * the contact's operator when the number is a contact */
+	const char *name;             /* shown in lists; < QUEUE_NAME_MAX bytes */
+	const char *group_query;      /* contacts to add, see queue_contacts_count(); "" or "*"
+				       * = every contact */
+	const char *recurrence;       /* a rule the gateway parses ("daily 08:00"): the campaign
+				       * is then a template, see queue_recurring_due() */
+	const char *const *poll_answers; /* folded answer keywords ("1","2" / "CO","KHONG") */
+	size_t n_poll_answers;           /* 0: no poll; at most 16 */
+	int64_t poll_closes_at_ms;       /* votes accepted before it; required with answers */
 };
 
 /*
  * Create a campaign and one outbound message per distinct recipient, in one transaction.
  * Recipients who opted out are stored directly as `suppressed` (error "opted out").
+ * The recipients are the explicit list plus the contacts matching group_query (one
+ * INSERT ... SELECT), de-duplicated; a message's operator is spec->operators[i], else the
+ * contact's. With a recurrence the campaign is a template: no messages are created; its
+ * recipients and group query are kept for queue_campaign_spawn(), start_at_ms (0 = now) is its
+ * first run (next_run_at) and its status is "recurring".
+ * -EINVAL on a bad spec (empty text, bad encoding/priority, end_by <= start, a malformed group
+ * query, over-long name/recurrence, poll answers without a closing time or > 16), nothing stored.
  */
 int queue_campaign_create(struct queue *q, const struct queue_campaign_spec *spec, int64_t now_ms,
 			  int64_t *id_out);
@@ -113,10 +141,69 @@ struct queue_campaign {
 	int64_t created_at_ms, start_at_ms, end_by_ms;
 	int64_t total;                      /* messages */
 	int64_t counts[_QUEUE_STATE_COUNT]; /* messages per state */
+	/* schema 3 */
+	char name[QUEUE_NAME_MAX];
+	/*
+	 * "recurring" (a template, see queue_recurring_due()), "cancelled"
+	 * (queue_campaign_cancel()), "done" (nothing queued or sending), "paused",
+	 * "scheduled" (start_at in the future), "active" — the first that applies, in this order.
+	 */
+	char status[12];
+	char recurrence[QUEUE_RECURRENCE_MAX]; /* "" when none */
+	char group_query[QUEUE_QUERY_MAX];     /* "" when none */
+	int64_t parent_id;                     /* the template it was spawned from; 0 */
+	int64_t next_run_at_ms;                /* templates: next spawn time; else 0 */
+	int64_t last_claim_at_ms;              /* last time a message was claimed; 0 */
+	int64_t poll_closes_at_ms;             /* 0: no poll */
+	size_t n_poll_answers;
+	bool paused;
 };
-/* -ENOENT when there is no such campaign. */
+/* -ENOENT when there is no such campaign. status is computed for the current time. */
 int queue_campaign_get(struct queue *q, int64_t id, struct queue_campaign *out);
+/* As queue_campaign_get(), with status computed for now_ms ("scheduled" vs "active"). */
+int queue_campaign_get_at(struct queue *q, int64_t id, int64_t now_ms, struct queue_campaign *out);
 void queue_campaign_clear(struct queue_campaign *c);
+
+/*
+ * Campaigns with id > after_id in ascending id order (oldest first), at most limit (> 0),
+ * with counts per state and status for now_ms. c->text is owned by the callee during the
+ * callback; cb returns non-zero to stop. Counts come from the per-campaign counters (no scan
+ * of messages).
+ */
+int queue_campaigns_list(struct queue *q, int64_t after_id, int limit, int64_t now_ms,
+			 int (*cb)(const struct queue_campaign *c, void *arg), void *arg);
+
+/*
+ * Pause (paused true) or resume a campaign. A paused campaign's queued messages stay queued
+ * but are not claimed and do not count for queue_next_due_ms(); the flag lives on the campaign,
+ * so pausing touches no message and claims stay index-only. Resuming makes them due again at
+ * their own next_attempt_at, which is never before start_at. A paused template spawns nothing.
+ * 0 when done (also when already in that state), -ENOENT unknown id, -ESTALE when the campaign
+ * is cancelled or done (nothing queued or sending; templates are never done).
+ */
+int queue_campaign_pause(struct queue *q, int64_t id, bool paused, int64_t now_ms);
+
+/*
+ * What queue_campaign_create() would do with spec, without storing anything: distinct
+ * recipients (explicit list and group, de-duplicated), of which opted out, how many entries
+ * were duplicates (repeats in the list, and list numbers also in the group), and the
+ * recipients that would be sent to (not opted out) per operator ("" = unknown).
+ */
+#define QUEUE_PREVIEW_OPERATORS 16
+struct queue_preview {
+	int64_t recipients; /* distinct */
+	int64_t opted_out;
+	int64_t duplicates;
+	int64_t to_send;    /* recipients - opted_out */
+	struct {
+		char operator[QUEUE_OPERATOR_MAX];
+		int64_t n;
+	} ops[QUEUE_PREVIEW_OPERATORS]; /* most recipients first */
+	size_t n_ops;
+	int64_t ops_other; /* recipients of operators beyond the table */
+};
+int queue_campaign_preview(struct queue *q, const struct queue_campaign_spec *spec,
+			   int64_t now_ms, struct queue_preview *out);
 
 /*
  * Add recipients to an existing campaign (for imports done in batches that yield to the loop);
@@ -139,21 +226,49 @@ struct queue_msg {
 	int segments;
 	int attempts; /* counting the attempt just claimed */
 	int priority;
+	char operator[QUEUE_OPERATOR_MAX]; /* "" when unknown */
 };
 void queue_msg_clear(struct queue_msg *m);
 
 /*
- * Claim the most urgent due message for `modem`: state queued, next attempt due, campaign
- * started; highest priority first, then oldest. Commits queued -> sending (attempts + 1, modem
- * name recorded) before returning 1 with *out filled; 0 when nothing is due. On the way,
- * broadcast messages to opted-out numbers are committed as `suppressed` and messages of
- * campaigns past end_by as `expired`.
+ * What a modem may take (routing, quiet hours, caps). A zeroed filter takes anything.
  */
+struct queue_claim_filter {
+	const char *const *operators; /* take only messages to these operators ... */
+	size_t n_operators;           /* ... 0: any operator, including unknown */
+	bool unknown_operator;        /* with n_operators > 0: also messages whose operator is
+				       * unknown */
+	int min_priority;             /* broadcasts below it are not taken (quiet hours: ALERT);
+				       * replies always are */
+	int daily_cap;                /* a recipient gets at most this many broadcast messages in
+				       * 24 h; 0 = no cap */
+};
+
+/*
+ * Claim the most urgent due message matching f for `modem`. Order: replies first (oldest due
+ * first); then priority alert > normal > bulk; within a priority the campaigns with a due
+ * matching message take turns: the campaign served longest ago goes first (campaigns never
+ * served: the one with the oldest due message), then its oldest due message. Paused, not yet
+ * started and cancelled campaigns are skipped.
+ * Commits queued -> sending (attempts + 1, modem name recorded, the campaign's turn moved)
+ * before returning 1 with *out filled; 0 when nothing matching is due. On the way, committed
+ * too: broadcast messages to opted-out numbers become `suppressed`; messages of campaigns past
+ * end_by `expired`; a broadcast message whose recipient already had f->daily_cap broadcast
+ * messages claimed in the last 24 h (sending, sent or delivered) is deferred to the time the
+ * oldest of those leaves the window (next_attempt_at moved; not suppressed).
+ * Cost: one index seek per active campaign of a priority and per operator of the filter.
+ * -EINVAL for a missing modem/out, f->n_operators without f->operators, a negative cap.
+ */
+int queue_claim_next_filtered(struct queue *q, int64_t now_ms, const char *modem,
+			      const struct queue_claim_filter *f, struct queue_msg *out);
+/* queue_claim_next_filtered() with an empty filter (any operator, any priority, no cap). */
 int queue_claim_next(struct queue *q, int64_t now_ms, const char *modem, struct queue_msg *out);
 
 /*
  * Earliest time a queued message becomes due (ms); INT64_MAX when none is queued. A message
- * already due gives now_ms (never a time in the past).
+ * already due gives now_ms (never a time in the past). Messages of paused campaigns do not
+ * count. It ignores claim filters: a modem whose filter excludes the due message will find
+ * nothing to claim.
  */
 int64_t queue_next_due_ms(struct queue *q, int64_t now_ms);
 
@@ -179,6 +294,7 @@ struct queue_msg_info {
 	char modem[32];
 	char refs[64];
 	char last_error[128];
+	char operator[QUEUE_OPERATOR_MAX]; /* "" when unknown */
 };
 int queue_msg_get(struct queue *q, int64_t id, struct queue_msg_info *out);
 /*
@@ -188,12 +304,20 @@ int queue_msg_get(struct queue *q, int64_t id, struct queue_msg_info *out);
 int queue_msg_foreach(struct queue *q, int64_t campaign_id,
 		      int (*cb)(const struct queue_msg_info *m, void *arg), void *arg);
 
-/* Messages per state over the whole store. */
+/* Messages per state over the whole store (from counters kept by triggers: no scan). */
 int queue_state_counts(struct queue *q, int64_t counts[_QUEUE_STATE_COUNT]);
 
 /* An answer to a citizen: priority REPLY, no campaign, never suppressed by opt-out. */
 int queue_reply_enqueue(struct queue *q, const char *to, const char *text, const char *encoding,
 			int segments, int64_t now_ms, int64_t *id_out);
+/* As queue_reply_enqueue(), with the recipient's operator (NULL = unknown) for routing. */
+int queue_reply_enqueue2(struct queue *q, const char *to, const char *operator, const char *text,
+			 const char *encoding, int segments, int64_t now_ms, int64_t *id_out);
+/*
+ * Reply flood bound: how many replies to `number` were queued at or after since_ms (whatever
+ * became of them) into *n.
+ */
+int queue_replies_since(struct queue *q, const char *number, int64_t since_ms, int64_t *n);
 
 /* ---- delivery reports ---- */
 

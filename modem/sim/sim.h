@@ -9,9 +9,10 @@
  * - The engine MAY NOT block or sleep. sim_modem_input() consumes what the terminal delivered
  *   and appends the modem's answer to an output buffer that the caller drains with
  *   sim_modem_output() / sim_modem_consume().
- * - Unsolicited result codes (+CMTI, +CUSD, +CREG) are queued and only appended to the output
- *   when no command is being received or answered (no partial command line, not in the SMS
- *   edit prompt), so they never split a command's answer.
+ * - Unsolicited result codes (+CMTI, +CDS, +CDSI, +CUSD, +CREG) are queued and only appended
+ *   to the output when no command is being received or answered (no partial command line, not
+ *   in the SMS edit prompt, no delayed answer pending), so they never split a command's answer.
+ *   Only the fault injection does: urc_noise lines and forced {"cmd":"urc"} lines.
  * - The record FILE is owned by the caller; one line is written and flushed per event.
  * - Time: what must happen later (the +CMGS answer after latency_ms, a status report after
  *   dlr_delay_ms, a +CUSD after ussd_delay_ms, a replug after "unplug" seconds) is kept as a

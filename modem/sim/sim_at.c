@@ -794,7 +794,7 @@ sim_print_msg(struct sim_modem *m, const char *head, int idx, bool first)
 	sim_te_string(m, s->from, from, sizeof(from));
 	sim_text_time(s->scts, when, sizeof(when));
 	if (s->report) {
-		/* TS 27.005 §3.4.2 / §3.4.3: ...,<fo>,<mr>,<ra>,<tora>,<scts>,<dt>,<st>, no text */
+		/* TS 27.005 §3.4.2 / §3.4.3: <fo>,<mr>,<ra>,<tora>,<scts>,<dt>,<st>, no text */
 		char dt[96], pre[32] = "";
 
 		sim_text_time(s->dt, dt, sizeof(dt));

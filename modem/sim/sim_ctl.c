@@ -118,8 +118,8 @@ sim_ctl_inject(struct sim_modem *m, json_t *req)
 static char *
 sim_ctl_status(struct sim_modem *m)
 {
-	return sim_ctl_answer(json_pack("{s:b,s:i,s:i,s:i,s:b,s:i,s:b,s:b,s:b,s:b,s:i,s:i}", "ok", 1,
-					"inbox", sim_modem_inbox_used(m), "capacity",
+	return sim_ctl_answer(json_pack("{s:b,s:i,s:i,s:i,s:b,s:i,s:b,s:b,s:b,s:b,s:i,s:i}",
+					"ok", 1, "inbox", sim_modem_inbox_used(m), "capacity",
 					m->cfg.capacity, "submitted", m->submitted, "connected",
 					m->connected, "signal", m->csq, "registered", m->registered,
 					"hang", m->hang, "plugged", m->plugged, "busy", m->busy,
@@ -131,14 +131,17 @@ sim_ctl_stats(struct sim_modem *m)
 {
 	const struct sim_stats *st = &m->stats;
 
-	return sim_ctl_answer(json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "ok", 1,
-					"commands", (json_int_t)st->commands, "submits",
-					(json_int_t)st->submits, "refused", (json_int_t)st->refused,
+	return sim_ctl_answer(json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+					"ok", 1, "commands", (json_int_t)st->commands,
+					"submits", (json_int_t)st->submits,
+					"refused", (json_int_t)st->refused,
 					"failures_injected", (json_int_t)st->failures_injected,
-					"dlrs_sent", (json_int_t)st->dlrs_sent, "ussd",
-					(json_int_t)st->ussd, "urc_emitted", (json_int_t)st->noise,
-					"unplugs", (json_int_t)st->unplugs, "replugs",
-					(json_int_t)st->replugs, "bytes_in", (json_int_t)st->bytes_in,
+					"dlrs_sent", (json_int_t)st->dlrs_sent,
+					"ussd", (json_int_t)st->ussd,
+					"urc_emitted", (json_int_t)st->noise,
+					"unplugs", (json_int_t)st->unplugs,
+					"replugs", (json_int_t)st->replugs,
+					"bytes_in", (json_int_t)st->bytes_in,
 					"bytes_out", (json_int_t)st->bytes_out));
 }
 
@@ -233,7 +236,7 @@ sim_ctl_check(const char *key, json_t *v)
 	if (strcmp(key, "dlr_status") == 0)
 		return sim_ctl_st(v, &st) == 0
 			       ? NULL
-			       : "dlr_status is delivered, pending, failed, expired, none or 0..255";
+			       : "dlr_status: delivered, pending, failed, expired, none or 0..255";
 	if (strcmp(key, "urc_noise") == 0) {
 		size_t i;
 		json_t *line;
@@ -250,8 +253,9 @@ sim_ctl_check(const char *key, json_t *v)
 	if (strcmp(key, "urc_where") == 0) {
 		const char *w = json_string_value(v);
 
-		return w && (!strcmp(w, "start") || !strcmp(w, "end")) ? NULL
-									: "urc_where is start or end";
+		if (w && (!strcmp(w, "start") || !strcmp(w, "end")))
+			return NULL;
+		return "urc_where is start or end";
 	}
 	return "unknown setting";
 }

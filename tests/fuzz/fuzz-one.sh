@@ -50,7 +50,8 @@ execs=${execs:-0}
 after=$(count_files "$work")
 why=""
 if [[ $rc -ne 0 ]]; then
-	why=$(grep -m1 -oE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)[^(]*|runtime error:.*|invariant failed:.*' "$log")
+	why=$(grep -m1 -oE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)[^(]*|runtime error:.*' \
+		  -e 'invariant failed:.*' "$log")
 	why="${why:-exit status $rc}; see $log"
 fi
 
@@ -81,6 +82,6 @@ echo "fail $execs" >"$result"
 echo "$line: FAILED ($why)"
 crash=$(grep -m1 -oE 'Test unit written to [^ ]*' "$log" | sed 's/Test unit written to //')
 [[ -n $crash ]] && echo "    input saved as $crash; keep it with: cp $crash $regress/"
-grep -E '^(==[0-9]+==|    #[0-9]+ |SUMMARY|.*runtime error|.*invariant failed)' "$log" | head -n 25 |
-	sed 's/^/    | /'
+grep -E '^(==[0-9]+==|    #[0-9]+ |SUMMARY|.*runtime error|.*invariant failed)' "$log" |
+	head -n 25 | sed 's/^/    | /'
 exit 1

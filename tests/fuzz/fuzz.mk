@@ -24,7 +24,8 @@ FUZZ_SAN           := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 		      -fno-omit-frame-pointer
 FUZZ_CFLAGS        ?= -O1 -g
 FUZZ_ALLCFLAGS      = -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-		      -Wno-unused-parameter -Werror=implicit-function-declaration -pthread -MMD -MP $(FUZZ_SAN) $(FUZZ_CFLAGS) -I. \
+		      -Wno-unused-parameter -Werror=implicit-function-declaration -pthread -MMD -MP \
+		      $(FUZZ_SAN) $(FUZZ_CFLAGS) -I. \
 		      $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
 FUZZ_LDLIBS         = $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null) -pthread
 

@@ -175,7 +175,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rw == 0) {
 			FUZZ_ASSERT(word[0] == '\0');
 		} else {
-			/* folding is per code point: the word is a piece of the whole folded text */
+			/* folding is per code point: the word is a piece of the folded text */
 			FUZZ_ASSERT(gw_text_fold(in, fold2, big) >= 0);
 			FUZZ_ASSERT(strstr(fold2, word) != NULL);
 			FUZZ_ASSERT(rest > in);

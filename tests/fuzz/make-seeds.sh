@@ -29,7 +29,8 @@ def put(target, name, data):
 inbound = [l.split("\t", 1)[1] for l in open("tests/data/inbound.vi.txt", encoding="utf-8")
            if "\t" in l and not l.startswith("#")]
 for i, text in enumerate(inbound):
-    put("fuzz_text", "inbound-%02d" % i, bytes([0xF1 if i % 3 else 0x91]) + text.rstrip("\n").encode())
+    sel = 0xF1 if i % 3 else 0x91
+    put("fuzz_text", "inbound-%02d" % i, bytes([sel]) + text.rstrip("\n").encode())
 rows = open("tests/data/contacts.sample.csv", encoding="utf-8").read().splitlines()[1:13]
 for i, row in enumerate(rows):
     put("fuzz_text", "number-%02d" % i, b"\xf1" + row.split(",")[0].encode())
@@ -54,7 +55,8 @@ for i, p in enumerate(paras):
 for i, text in enumerate(inbound[:6]):
     put("fuzz_sms_plan", "inbound-%02d" % i, bytes([0x09]) + text.rstrip("\n").encode())
 put("fuzz_sms_plan", "gsm7-ext", b"\x0f" + ("Gia {1} [2] ~3~ |4| \\5 ^6 \u20ac7 " * 12).encode())
-put("fuzz_sms_plan", "typographic", b"\x0f" + "\u201cTin gi\u1ea3\u201d \u2013 \u0111\u1eebng chia s\u1ebb\u00a0nh\u00e9 \U0001F1FB\U0001F1F3".encode())
+put("fuzz_sms_plan", "typographic", b"\x0f" + ("\u201cTin gi\u1ea3\u201d \u2013 \u0111\u1eebng "
+    "chia s\u1ebb\u00a0nh\u00e9 \U0001F1FB\U0001F1F3").encode())
 
 # fuzz_conf: the files as they are
 for path in ["conf/loa.conf"] + sorted(glob.glob("tests/data/conf/*.conf")):
@@ -65,7 +67,9 @@ sample = open("tests/data/contacts.sample.csv", "rb").read().split(b"\n")
 put("fuzz_csv", "contacts-40", b"\x00" + b"\n".join(sample[:41]) + b"\n")
 put("fuzz_csv", "contacts-crlf-bom", b"\x00\xef\xbb\xbf" + b"\r\n".join(sample[:8]))
 put("fuzz_csv", "contacts-name", b"\x03" + b"\n".join(sample[:12]))
-put("fuzz_csv", "quoted", b"\x01" + b'"Number","name"\r\n"0912 345 678","Nguy\xe1\xbb\x85n ""Ba"", x\xc3\xa3"\r\n\r\n"0987654321","hai\ndong"\r' + b'0901234567,\n')
+put("fuzz_csv", "quoted", b"\x01" + b'"Number","name"\r\n'
+    b'"0912 345 678","Nguy\xe1\xbb\x85n ""Ba"", x\xc3\xa3"\r\n\r\n'
+    b'"0987654321","hai\ndong"\r0901234567,\n')
 put("fuzz_csv", "semicolon", b"\x00number;name\n0912345678;An\n")
 put("fuzz_csv", "unclosed", b"\x00number,name\n0912345678,\"An\n0987654321,Binh\n")
 put("fuzz_csv", "short-rows", b"\x04number,name,commune,village,role\n0912345678\n\n,\n\"\"\n")

@@ -130,8 +130,9 @@ $code" "$rec" "$@"
 }
 # stats_ok PYTHON-EXPRESSION : the expression over `s` (the stats answer) is true
 stats_ok() {
-	python3 -c 'import json, sys; s = json.loads(sys.argv[1]); sys.exit(0 if eval(sys.argv[2]) else 1)' \
-		"$(ctl '{"cmd":"stats"}')" "$1"
+	python3 -c 'import json, sys
+s = json.loads(sys.argv[1])
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$(ctl '{"cmd":"stats"}')" "$1"
 }
 
 # --- 1. one connection: identify, report, 3-part send, inbox, USSD -------------------------------
