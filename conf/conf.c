@@ -82,6 +82,21 @@ static const struct conf_name conf_uncertain_names[] = {
 	{ NULL, 0 },
 };
 
+static const struct conf_name conf_ussd_kind_names[] = {
+	{ "menu", CONF_USSD_MENU },
+	{ "input", CONF_USSD_INPUT },
+	{ "pages", CONF_USSD_PAGES },
+	{ "action", CONF_USSD_ACTION },
+	{ NULL, 0 },
+};
+
+/* The SMS keyword actions a USSD leaf may take ("none" makes no sense for a menu leaf). */
+static const struct conf_name conf_ussd_action_names[] = {
+	{ "report", CONF_ACTION_REPORT }, { "optout", CONF_ACTION_OPTOUT },
+	{ "optin", CONF_ACTION_OPTIN },   { "help", CONF_ACTION_HELP },
+	{ "reply", CONF_ACTION_REPLY },   { NULL, 0 },
+};
+
 static const char *
 conf_name_of(const struct conf_name *names, int value)
 {
@@ -101,6 +116,12 @@ const char *
 conf_role_name(enum conf_role r)
 {
 	return conf_name_of(conf_role_names, (int)r);
+}
+
+const char *
+conf_ussd_kind_name(enum conf_ussd_kind k)
+{
+	return conf_name_of(conf_ussd_kind_names, (int)k);
 }
 
 /* ---- error reporting ---- */
@@ -343,6 +364,100 @@ conf_check_keyword(struct conf_ctx *ctx, const config_setting_t *s, const char *
 	return 0;
 }
 
+/* ---- USSD strings ---- */
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not one. */
+static size_t
+conf_utf8_seq(const unsigned char *p)
+{
+	size_t n;
+	unsigned int cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1fu;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0fu;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07u;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+size_t
+conf_utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* Valid UTF-8 without control characters (but '\n' where `newlines`). */
+static int
+conf_check_ussd_string(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+		       const char *value, bool newlines)
+{
+	for (const unsigned char *p = (const unsigned char *)value; *p;) {
+		size_t n = conf_utf8_seq(p);
+
+		if (!n)
+			return conf_fail(ctx, s, "%s: is not valid UTF-8 (byte %zu)", path,
+					 (size_t)(p - (const unsigned char *)value));
+		if (n == 1 && (iscntrl(*p) && !(newlines && *p == '\n')))
+			return conf_fail(ctx, s, "%s: contains a control character (byte %zu)%s",
+					 path, (size_t)(p - (const unsigned char *)value),
+					 newlines ? "; only \\n is allowed" : "");
+		p += n;
+	}
+	return 0;
+}
+
+/* One line of a USSD screen: a label, a fixed line such as invalid_text. */
+static int
+conf_check_ussd_line(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+		     const char *value)
+{
+	return conf_check_ussd_string(ctx, s, path, value, false);
+}
+
+/* A title or text: may hold line breaks. */
+static int
+conf_check_ussd_text(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+		     const char *value)
+{
+	return conf_check_ussd_string(ctx, s, path, value, true);
+}
+
+/* An option key: what the citizen types to choose it. "0" and "00" are back and main menu. */
+static int
+conf_check_ussd_key(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+		    const char *value)
+{
+	size_t len = strlen(value);
+	bool ok = len >= 1 && len <= 3, zeros = true;
+
+	for (const char *p = value; ok && *p; p++) {
+		ok = isdigit((unsigned char)*p);
+		zeros = zeros && *p == '0';
+	}
+	if (!ok || zeros)
+		return conf_fail(ctx, s, "%s: \"%s\" is not an option key (1 to 3 digits, not only "
+				 "zeros: \"0\" is back and \"00\" the main menu)", path, value);
+	return 0;
+}
+
 /* ---- the table walker ---- */
 
 enum conf_kind {
@@ -354,6 +469,7 @@ enum conf_kind {
 	CONF_K_INTS,  /* array or list of integers in [min, max] into int * + size_t count */
 	CONF_K_STRS,  /* array or list of strings into char ** + size_t count */
 	CONF_K_LIST,  /* list of groups, each read with .sub into an array of .size-byte structs */
+	CONF_K_PGROUP, /* optional group read with .sub into a new .size-byte struct; NULL if absent */
 };
 
 #define CONF_F_REQUIRED 0x1 /* no default: the key must be present */
@@ -412,6 +528,9 @@ struct conf_table {
 #define OPT_LIST(k, T, f, n, fl, ET, tbl)                                                        \
 	{ .key = k, .kind = CONF_K_LIST, .flags = fl, .off = offsetof(T, f),                     \
 	  .off_n = offsetof(T, n), .size = sizeof(ET), .sub = tbl }
+#define OPT_PGROUP(k, T, f, fl, ET, tbl)                                                          \
+	{ .key = k, .kind = CONF_K_PGROUP, .flags = fl, .off = offsetof(T, f), .size = sizeof(ET), \
+	  .sub = tbl }
 #define OPT_END { .key = NULL }
 
 _Static_assert(sizeof(bool) != sizeof(int) && sizeof(int) != sizeof(size_t),
@@ -677,6 +796,14 @@ conf_value(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
 		return conf_scalars(ctx, s, path, o, base);
 	case CONF_K_LIST:
 		return conf_list(ctx, s, path, o, base);
+	case CONF_K_PGROUP:
+		if (!config_setting_is_group(s))
+			return conf_type_error(ctx, s, path, "a group { ... }");
+		/* owned by the struct from here on, so conf_free() cleans up after a later error */
+		*(void **)field = calloc(1, o->size);
+		if (!*(void **)field)
+			return conf_oom(ctx);
+		return conf_group(ctx, s, path, o->sub, *(void **)field);
 	}
 	return conf_fail(ctx, s, "%s: internal error: unknown row kind", path);
 }
@@ -719,6 +846,7 @@ conf_default(struct conf_ctx *ctx, const struct conf_opt *o, void *base)
 		return 0;
 	case CONF_K_STRS:
 	case CONF_K_LIST:
+	case CONF_K_PGROUP:
 		return 0;
 	}
 	return 0;
@@ -791,6 +919,11 @@ conf_release(const struct conf_table *t, void *base)
 		case CONF_K_LIST:
 			for (size_t i = 0; i < n && *(char **)field; i++)
 				conf_release(o->sub, *(char **)field + i * o->size);
+			free(*(void **)field);
+			break;
+		case CONF_K_PGROUP:
+			if (*(void **)field)
+				conf_release(o->sub, *(void **)field);
 			free(*(void **)field);
 			break;
 		case CONF_K_INT:
@@ -984,6 +1117,252 @@ conf_post_root(struct conf_ctx *ctx, const config_setting_t *g, const char *path
 
 	(void)path; /* always "" */
 	return rc ? rc : conf_post_modems(ctx, g, c);
+}
+
+/* ---- USSD menu checks ---- */
+
+/* Optional fields of a USSD node, as bits of what each kind needs and allows. */
+enum {
+	CONF_UF_TITLE = 1 << 0,
+	CONF_UF_TEXT = 1 << 1,
+	CONF_UF_CATEGORY = 1 << 2,
+	CONF_UF_ACTION = 1 << 3,
+	CONF_UF_OPTIONS = 1 << 4,
+};
+
+static const struct {
+	const char *key;
+	unsigned int bit;
+} conf_ussd_fields[] = {
+	{ "title", CONF_UF_TITLE },	  { "text", CONF_UF_TEXT },
+	{ "category", CONF_UF_CATEGORY }, { "action", CONF_UF_ACTION },
+	{ "options", CONF_UF_OPTIONS },
+};
+
+static const struct {
+	unsigned int need, allow;
+	const char *need_text; /* what "text" is, in "needs a text (…)" */
+} conf_ussd_kinds[] = {
+	[CONF_USSD_MENU] = { CONF_UF_TITLE | CONF_UF_OPTIONS,
+			     CONF_UF_TITLE | CONF_UF_OPTIONS | CONF_UF_CATEGORY, NULL },
+	[CONF_USSD_INPUT] = { CONF_UF_TITLE | CONF_UF_ACTION | CONF_UF_TEXT,
+			      CONF_UF_TITLE | CONF_UF_ACTION | CONF_UF_TEXT | CONF_UF_CATEGORY,
+			      "the END screen" },
+	[CONF_USSD_PAGES] = { CONF_UF_TITLE | CONF_UF_TEXT, CONF_UF_TITLE | CONF_UF_TEXT,
+			      "the text to read" },
+	[CONF_USSD_ACTION] = { CONF_UF_ACTION | CONF_UF_TEXT,
+			       CONF_UF_ACTION | CONF_UF_TEXT | CONF_UF_CATEGORY, "the END screen" },
+};
+
+/* Code points of a screen text, "{ticket}" counting CONF_USSD_TICKET_CHARS. */
+static size_t
+conf_ussd_chars(const char *s)
+{
+	size_t n = conf_utf8_chars(s);
+
+	for (const char *p = strstr(s, "{ticket}"); p; p = strstr(p + 8, "{ticket}"))
+		n = n - 8 + CONF_USSD_TICKET_CHARS;
+	return n;
+}
+
+int
+conf_ussd_page_chars(const struct conf_ussd *u, const struct conf_ussd_node *pages)
+{
+	size_t head = conf_utf8_chars(pages->title ? pages->title : "") +
+		      CONF_USSD_PAGE_SUFFIX_CHARS;
+	size_t inv = conf_utf8_chars(u->invalid_text ? u->invalid_text : "");
+
+	if (inv > head)
+		head = inv;
+	/* "CON " head "\n" body "\n1. " next "\n0. " back */
+	return u->max_screen_chars - 4 - (int)head - 1 -
+	       (4 + (int)conf_utf8_chars(u->next_label ? u->next_label : "")) -
+	       (4 + (int)conf_utf8_chars(u->back_label ? u->back_label : ""));
+}
+
+/* An END screen ("END " + text) of setting s fits. */
+static int
+conf_ussd_check_end(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+		    const struct conf_ussd *u, const char *text)
+{
+	size_t n = 4 + conf_ussd_chars(text);
+
+	if (n > (size_t)u->max_screen_chars)
+		return conf_fail(ctx, s, "%s: the END screen has %zu characters, more than "
+				 "max_screen_chars %d (counting \"END \"%s)", path, n,
+				 u->max_screen_chars, strstr(text, "{ticket}") ?
+				 " and {ticket} as 8" : "");
+	return 0;
+}
+
+/* The END text of an input or action node: {ticket} is its only placeholder, for reports. */
+static int
+conf_ussd_check_template(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+			 enum conf_action action, const char *text)
+{
+	for (const char *p = strchr(text, '{'); p; p = strchr(p + 1, '{')) {
+		const char *end = strchr(p, '}');
+		int len = end ? (int)(end - p + 1) : (int)strlen(p);
+
+		if (strncmp(p, "{ticket}", 8) != 0)
+			return conf_fail(ctx, s, "%s: unknown placeholder \"%.*s\" (only {ticket} "
+					 "expands)", path, len > 32 ? 32 : len, p);
+		if (action != CONF_ACTION_REPORT)
+			return conf_fail(ctx, s, "%s: {ticket} only expands for action \"report\"",
+					 path);
+	}
+	return 0;
+}
+
+/* The screen a node shows fits max_screen_chars. */
+static int
+conf_ussd_check_screen(struct conf_ctx *ctx, const config_setting_t *g, const char *path,
+		       const struct conf_ussd *u, const struct conf_ussd_node *nd, int level)
+{
+	const config_setting_t *ts = config_setting_get_member(g, "text");
+	char sub[CONF_PATH_LEN];
+	size_t n;
+	int page;
+
+	conf_join(sub, path, "text");
+	switch (nd->kind) {
+	case CONF_USSD_MENU:
+		/* "CON " invalid "\n" title ("\n" key ". " label)* ["\n0. " back] */
+		n = 4 + conf_utf8_chars(u->invalid_text) + 1 + conf_utf8_chars(nd->title);
+		for (size_t i = 0; i < nd->n_options; i++)
+			n += 1 + strlen(nd->options[i].key) + 2 +
+			     conf_utf8_chars(nd->options[i].label);
+		if (level > 1)
+			n += 4 + conf_utf8_chars(u->back_label);
+		if (n > (size_t)u->max_screen_chars)
+			return conf_fail(ctx, g, "%s: the menu screen has %zu characters, more than "
+					 "max_screen_chars %d (counting \"CON \", the invalid-"
+					 "choice line%s)", path, n, u->max_screen_chars,
+					 level > 1 ? " and \"0. <back_label>\"" : "");
+		return 0;
+	case CONF_USSD_INPUT:
+		n = 4 + conf_utf8_chars(u->empty_text) + 1 + conf_utf8_chars(nd->title);
+		if (n > (size_t)u->max_screen_chars)
+			return conf_fail(ctx, config_setting_get_member(g, "title"), "%s.title: the "
+					 "prompt screen has %zu characters, more than "
+					 "max_screen_chars %d (counting \"CON \" and the empty-"
+					 "answer line)", path, n, u->max_screen_chars);
+		return conf_ussd_check_end(ctx, ts, sub, u, nd->text);
+	case CONF_USSD_ACTION:
+		return conf_ussd_check_end(ctx, ts, sub, u, nd->text);
+	case CONF_USSD_PAGES:
+		page = conf_ussd_page_chars(u, nd);
+		if (page < CONF_USSD_PAGE_MIN_CHARS)
+			return conf_fail(ctx, g, "%s: a page has room for %d characters of text, "
+					 "fewer than %d: shorten the title, invalid_text, "
+					 "next_label or back_label, or raise max_screen_chars", path,
+					 page, CONF_USSD_PAGE_MIN_CHARS);
+		n = conf_utf8_chars(nd->text);
+		if (n > (size_t)page * (CONF_USSD_PAGES_MAX / 2))
+			return conf_fail(ctx, ts, "%s: has %zu characters, more than the %d that "
+					 "surely fit in %d pages", sub, n,
+					 page * (CONF_USSD_PAGES_MAX / 2), CONF_USSD_PAGES_MAX);
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * Node `nd` read from group g at menu level `level` (the main menu is 1), then its options:
+ * the fields its kind needs and allows, unique option keys, the depth, screen sizes.
+ */
+static int
+conf_ussd_check_node(struct conf_ctx *ctx, const config_setting_t *g, const char *path,
+		     const struct conf_ussd *u, const struct conf_ussd_node *nd, int level)
+{
+	const config_setting_t *list = config_setting_get_member(g, "options");
+	const char *kind = conf_ussd_kind_name(nd->kind);
+	unsigned int need = conf_ussd_kinds[nd->kind].need;
+	unsigned int allow = conf_ussd_kinds[nd->kind].allow;
+	int rc;
+
+	if (level > CONF_USSD_DEPTH_MAX)
+		return conf_fail(ctx, g, "%s: too deep: menus nest at most %d levels (the main menu "
+				 "is level 1)", path, CONF_USSD_DEPTH_MAX);
+	if (level == 1 && nd->kind != CONF_USSD_MENU)
+		return conf_fail(ctx, config_setting_get_member(g, "kind"), "%s.kind: the main menu "
+				 "must be of kind \"menu\"", path);
+	for (size_t i = 0; i < 2; i++) {
+		static const char *const keys[] = { "key", "label" };
+		const config_setting_t *m = config_setting_get_member(g, keys[i]);
+
+		if (level == 1 && m)
+			return conf_fail(ctx, m, "%s.%s: the main menu has no %s", path, keys[i],
+					 keys[i]);
+		if (level > 1 && !m)
+			return conf_fail(ctx, g, "%s: missing required key \"%s\"", path, keys[i]);
+	}
+	for (size_t i = 0; i < sizeof(conf_ussd_fields) / sizeof(conf_ussd_fields[0]); i++) {
+		const config_setting_t *m = config_setting_get_member(g, conf_ussd_fields[i].key);
+		unsigned int bit = conf_ussd_fields[i].bit;
+
+		if (m && !(allow & bit))
+			return conf_fail(ctx, m, "%s.%s: not used by kind \"%s\"", path,
+					 conf_ussd_fields[i].key, kind);
+		if (m || !(need & bit))
+			continue;
+		if (bit == CONF_UF_TEXT)
+			return conf_fail(ctx, g, "%s: kind \"%s\" needs a text (%s)", path, kind,
+					 conf_ussd_kinds[nd->kind].need_text);
+		return conf_fail(ctx, g, "%s: kind \"%s\" needs %s", path, kind,
+				 bit == CONF_UF_TITLE ? "a title" : bit == CONF_UF_ACTION ?
+				 "an action" : "options ( { key = ...; label = ...; }, ... )");
+	}
+	if (nd->kind == CONF_USSD_ACTION && nd->action == CONF_ACTION_REPORT)
+		return conf_fail(ctx, config_setting_get_member(g, "action"), "%s.action: a "
+				 "report needs the citizen's text: use kind \"input\"", path);
+	if (nd->text && (nd->kind == CONF_USSD_INPUT || nd->kind == CONF_USSD_ACTION)) {
+		char sub[CONF_PATH_LEN];
+
+		conf_join(sub, path, "text");
+		rc = conf_ussd_check_template(ctx, config_setting_get_member(g, "text"), sub,
+					      nd->action, nd->text);
+		if (rc)
+			return rc;
+	}
+	for (size_t i = 0; i < nd->n_options; i++)
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(nd->options[i].key, nd->options[k].key) == 0)
+				return conf_fail(ctx, conf_elem_member(list, i, "key"),
+						 "%s.options[%zu].key: key \"%s\" is already used by "
+						 "%s.options[%zu]", path, i, nd->options[i].key, path,
+						 k);
+	rc = conf_ussd_check_screen(ctx, g, path, u, nd, level);
+	for (size_t i = 0; rc == 0 && i < nd->n_options; i++) {
+		char sub[CONF_PATH_LEN];
+
+		conf_path_done(sub, snprintf(sub, CONF_PATH_LEN, "%s.options[%zu]", path, i));
+		rc = conf_ussd_check_node(ctx, conf_elem_member(list, i, NULL), sub, u,
+					  &nd->options[i], level + 1);
+	}
+	return rc;
+}
+
+static int
+conf_post_ussd(struct conf_ctx *ctx, const config_setting_t *g, const char *path, void *base)
+{
+	const struct conf_ussd *u = base;
+	const char *names[] = { "expired_text", "error_text" };
+	const char *texts[] = { u->expired_text, u->error_text };
+	char sub[CONF_PATH_LEN];
+	int rc;
+
+	for (size_t i = 0; i < 2; i++) {
+		const config_setting_t *s = config_setting_get_member(g, names[i]);
+
+		conf_join(sub, path, names[i]);
+		rc = conf_ussd_check_end(ctx, s ? s : g, sub, u, texts[i]);
+		if (rc)
+			return rc;
+	}
+	conf_join(sub, path, "menu");
+	return conf_ussd_check_node(ctx, config_setting_get_member(g, "menu"), sub, u, u->menu,
+				    1);
 }
 
 /* ---- the tables: every key Loa understands ---- */

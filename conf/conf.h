@@ -73,6 +73,64 @@ struct conf_token {
 	enum conf_role role; /* default viewer */
 };
 
+/*
+ * USSD menu (`ussd = { ... }`), read by gateway/ussd_menu. Every screen is counted in Unicode
+ * code points of the whole answer, "CON " or "END " included, and conf_load() checks that
+ * each fixed screen fits max_screen_chars (see conf/loa.conf.example).
+ */
+#define CONF_USSD_DEPTH_MAX 8            /* menu levels, the main menu being level 1 */
+#define CONF_USSD_SCREEN_CHARS_MAX 500   /* upper bound of max_screen_chars */
+#define CONF_USSD_TICKET_CHARS 8         /* what "{ticket}" counts for (tickets are shorter) */
+#define CONF_USSD_PAGE_SUFFIX_CHARS 8    /* " (12/34)" after a pages title */
+#define CONF_USSD_PAGE_MIN_CHARS 20      /* a page must have room for this much text */
+#define CONF_USSD_PAGES_MAX 99
+
+enum conf_ussd_kind {
+	CONF_USSD_MENU,   /* title + numbered options */
+	CONF_USSD_INPUT,  /* title (prompt) + free text, then the action, then END text */
+	CONF_USSD_PAGES,  /* title + long text shown screen by screen */
+	CONF_USSD_ACTION, /* the action, then END text */
+};
+/* Lower-case name as written in the file ("menu", "input", …); "?" when out of range. */
+const char *conf_ussd_kind_name(enum conf_ussd_kind k);
+
+struct conf_ussd_node {
+	enum conf_ussd_kind kind; /* key "kind", default menu */
+	char *key;      /* the choice in the parent menu ("1"); NULL for the main menu */
+	char *label;    /* the line in the parent menu; NULL for the main menu */
+	char *title;    /* menu heading, input prompt or pages heading; NULL for an action */
+	char *text;     /* pages: the long text; input, action: the END screen ({ticket}) */
+	char *category; /* report category for this branch (the deepest one wins), or NULL */
+	enum conf_action action; /* input, action: REPORT, OPTOUT, OPTIN, HELP or REPLY; else NONE */
+	struct conf_ussd_node *options; /* menu: the choices, in order */
+	size_t n_options;
+};
+
+struct conf_ussd {
+	char *service_code;    /* e.g. "*123#"; NULL = answer any code */
+	int max_screen_chars;  /* 40..CONF_USSD_SCREEN_CHARS_MAX, default 160 */
+	int session_timeout_s; /* idle time after which a session is over; 10..3600, default 180 */
+	int max_sessions;      /* sessions remembered at most (oldest evicted); default 10000 */
+	char *invalid_text;    /* line above a menu after a wrong choice */
+	char *empty_text;      /* line above an input prompt after an empty answer */
+	char *back_label;      /* "0. <back_label>" */
+	char *next_label;      /* "1. <next_label>" on pages */
+	char *expired_text;    /* END screen of a session that timed out */
+	char *error_text;      /* END screen when the request cannot be served */
+	struct conf_ussd_node *menu; /* the main menu, kind menu (owned) */
+};
+
+/*
+ * Code points of text a page of `pages` (a CONF_USSD_PAGES node) can hold under `u`'s screen
+ * size: what remains once "CON ", the heading line (title and " (k/n)", or the invalid_text
+ * line) and the "1. next" and "0. back" lines are counted. May be negative for a screen too
+ * small (conf_load() refuses such a file). Any thread.
+ */
+int conf_ussd_page_chars(const struct conf_ussd *u, const struct conf_ussd_node *pages);
+
+/* Code points in valid UTF-8 `s` (continuation bytes are not counted). Any thread. */
+size_t conf_utf8_chars(const char *s);
+
 struct loa_conf {
 	char *path; /* the file it was loaded from */
 
@@ -110,6 +168,9 @@ struct loa_conf {
 
 	struct conf_modem *modems;
 	size_t n_modems;
+
+	/* ussd = { service_code; …; menu = { … }; }; NULL when the file has no ussd group */
+	struct conf_ussd *ussd;
 };
 
 /*

@@ -339,6 +339,41 @@ queue_col_str(sqlite3_stmt *st, int col, char *dst, size_t size)
 	util_strlcpy(dst, s ? (const char *)s : "", size);
 }
 
+sqlite3_stmt *
+queue_prep(struct queue *q, enum queue_lazy_stmt slot, const char *sql)
+{
+	if ((unsigned)slot >= _QLAZY_COUNT)
+		return NULL;
+	if (q->lazy[slot])
+		return q->lazy[slot];
+	if (sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q->lazy[slot], NULL) !=
+	    SQLITE_OK) {
+		LOG(LOG_ERROR, QUEUE_LOG, "prepare %d: %s: %s", (int)slot, sqlite3_errmsg(q->db),
+		    sql);
+		q->lazy[slot] = NULL;
+	}
+	return q->lazy[slot];
+}
+
+sqlite3_stmt *
+queue_prep_once(struct queue *q, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		LOG(LOG_ERROR, QUEUE_LOG, "prepare: %s: %s", sqlite3_errmsg(q->db), sql);
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+bool
+queue_operator_ok(const char *s)
+{
+	return !s || (s[0] && strlen(s) < QUEUE_OPERATOR_MAX);
+}
+
 /* ---- transactions ---- */
 
 int
@@ -500,6 +535,8 @@ queue_close(struct queue *q)
 		LOG(LOG_WARN, QUEUE_LOG, "closing with an open transaction; rolled back");
 	for (int i = 0; i < _QSTMT_COUNT; i++)
 		sqlite3_finalize(q->stmt[i]);
+	for (int i = 0; i < _QLAZY_COUNT; i++)
+		sqlite3_finalize(q->lazy[i]);
 	if (q->db && sqlite3_close_v2(q->db) != SQLITE_OK)
 		LOG(LOG_ERROR, QUEUE_LOG, "close: %s", sqlite3_errmsg(q->db));
 	free(q);

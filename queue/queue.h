@@ -355,9 +355,39 @@ struct queue_inbound {
  * read again); *id_out is its row id either way.
  */
 int queue_inbound_store(struct queue *q, const struct queue_inbound *in, int64_t *id_out);
-/* Record what the router did with it: "report", "optout", "help", ... */
+/*
+ * Record what the router did with it: "report", "optout", "help", ... An inbound SMS whose
+ * action is still NULL has not been routed (e.g. a part of a concatenated SMS waiting for the
+ * others).
+ */
 int queue_inbound_set_action(struct queue *q, int64_t id, const char *action);
 int queue_inbound_count(struct queue *q, int64_t *count);
+
+/*
+ * Multipart reassembly. The stored, not yet routed parts of one concatenated message (sender,
+ * concat_ref, parts) received at or after since_ms, in part order; a part stored twice (e.g.
+ * retransmitted with another SMSC time) appears once (the first stored). cb returns non-zero to
+ * stop. Returns the number of distinct parts passed to cb, or -errno.
+ */
+int queue_inbound_parts(struct queue *q, const char *sender, int concat_ref, int parts,
+			int64_t since_ms,
+			int (*cb)(int part, const char *text, int64_t id, void *arg), void *arg);
+/*
+ * Concatenated messages with unrouted parts whose first part arrived before older_than_ms (to
+ * be routed as they are after a time-out, and at start-up). cb returns non-zero to stop; cb may
+ * call queue_inbound_set_action_group(). Returns the number of groups reported, or -errno.
+ */
+int queue_inbound_incomplete(struct queue *q, int64_t older_than_ms,
+			     int (*cb)(const char *sender, int concat_ref, int parts,
+				       int64_t first_received_ms, void *arg),
+			     void *arg);
+/*
+ * Mark every unrouted part of (sender, concat_ref, parts) routed with `action`, remembering
+ * routed_as_id (the inbound row the message was handled as; 0 = none). Returns how many rows
+ * were marked (0 when none was waiting), or -errno.
+ */
+int queue_inbound_set_action_group(struct queue *q, const char *sender, int concat_ref,
+				   int parts, const char *action, int64_t routed_as_id);
 
 /* ---- reports ---- */
 
@@ -365,10 +395,18 @@ struct queue_report {
 	int64_t id, inbound_id;
 	char ticket[QUEUE_TICKET_LEN];
 	char sender[QUEUE_NUMBER_MAX];
-	char *text; /* owned by the callee during the callback */
+	char *text; /* owned by the callee during the callback; else queue_report_clear() */
 	char status[16]; /* "new" | "reviewing" | "resolved" */
 	int64_t created_at_ms;
+	/* schema 3 */
+	char category[32]; /* "" when none */
+	char *note;        /* NULL when none; owned as text */
+	char modem[32];    /* the modem it came in on; "" */
+	char updated_by[32];
+	int64_t updated_at_ms; /* 0: never updated */
 };
+/* Free what queue_report_get() allocated in r (text, note). */
+void queue_report_clear(struct queue_report *r);
 /*
  * File a report; a fresh unique ticket (6 chars of [A-Z2-9] without I, O, 0, 1) goes to ticket.
  * inbound_id 0 when the report did not come in as an SMS (e.g. USSD).
@@ -378,6 +416,72 @@ int queue_report_create(struct queue *q, int64_t inbound_id, const char *sender,
 /* Reports with id > after_id in id order, at most limit; cb returns non-zero to stop. */
 int queue_reports_list(struct queue *q, int64_t after_id, int limit,
 		       int (*cb)(const struct queue_report *r, void *arg), void *arg);
+/*
+ * As queue_report_create(), with a category (NULL = none; < 32 bytes) and the modem it came in
+ * on (NULL = not from a modem).
+ */
+int queue_report_create2(struct queue *q, int64_t inbound_id, const char *sender,
+			 const char *text, const char *category, const char *modem,
+			 int64_t now_ms, char ticket[QUEUE_TICKET_LEN], int64_t *id_out);
+/*
+ * Move a report to `status` with an optional note (NULL keeps the note) by operator `by`.
+ * Allowed: new -> reviewing, new -> resolved, reviewing -> resolved, resolved -> reviewing
+ * (reopen), and any status to itself (to change the note). Forbidden (-EINVAL, nothing
+ * changed): reviewing -> new, resolved -> new; and an unknown status. -ENOENT unknown id.
+ * before (may be NULL) gets the report as it was (free with queue_report_clear()).
+ */
+int queue_report_update(struct queue *q, int64_t id, const char *status, const char *note,
+			const char *by, int64_t now_ms, struct queue_report *before);
+/* One report by id / by ticket; -ENOENT. Free with queue_report_clear(). */
+int queue_report_get(struct queue *q, int64_t id, struct queue_report *out);
+int queue_report_get_by_ticket(struct queue *q, const char *ticket, struct queue_report *out);
+
+struct queue_report_filter {
+	const char *status;   /* NULL: any */
+	const char *category; /* NULL: any */
+	int64_t since_ms, until_ms; /* created in [since, until); 0: unbounded */
+	int64_t after_id;     /* id > after_id, ascending id order */
+	int limit;            /* > 0 */
+};
+/* Reports matching f; cb returns non-zero to stop. -EINVAL on a bad filter. */
+int queue_reports_query(struct queue *q, const struct queue_report_filter *f,
+			int (*cb)(const struct queue_report *r, void *arg), void *arg);
+
+/* ---- polls ---- */
+
+/*
+ * The most recent poll campaign open at now_ms (poll_closes_at > now) whose message to
+ * `number` was sent or delivered: 1 with *campaign_id, its answers (in the order given at
+ * creation) and *n set; 0 when there is none. answers holds QUEUE_POLL_ANSWERS_MAX entries.
+ */
+#define QUEUE_POLL_ANSWERS_MAX 16
+int queue_poll_for(struct queue *q, const char *number, int64_t now_ms, int64_t *campaign_id,
+		   char answers[][QUEUE_ANSWER_MAX], size_t *n);
+/*
+ * Record number's vote. One vote per number: a later vote replaces the earlier. Returns 0 for
+ * a new vote, 1 when it replaced one; -ENOENT no such poll campaign, -EINVAL an answer that is
+ * not one of the poll's, -ESTALE the poll is closed at now_ms.
+ */
+int queue_poll_vote(struct queue *q, int64_t campaign_id, const char *number, const char *answer,
+		    int64_t now_ms);
+/* Votes per answer, in the poll's answer order, answers with 0 votes included. -ENOENT. */
+int queue_poll_tally(struct queue *q, int64_t campaign_id,
+		     int (*cb)(const char *answer, int64_t count, void *arg), void *arg);
+
+/* ---- retention ---- */
+
+struct queue_purge_counts {
+	int64_t inbound; /* inbound SMS rows (each part is a row) */
+	int64_t reports;
+	int64_t votes;   /* poll votes */
+};
+/*
+ * Delete inbound SMS, reports and poll votes created before before_ms, in batches that each
+ * commit (inside a caller's queue_begin() the batches join that transaction instead). An inbound
+ * SMS still referenced by a newer report is kept. Opt-outs are kept (they hold only the number
+ * and the time). out (may be NULL) gets the counts; also filled as far as it got on error.
+ */
+int queue_purge(struct queue *q, int64_t before_ms, struct queue_purge_counts *out);
 
 /*
  * Tests only: replace the random ticket source of this handle (gen NULL restores getrandom(2)),
@@ -392,5 +496,137 @@ void queue_ticket_gen_set(struct queue *q, queue_ticket_gen_fn *gen, void *arg);
 int queue_optout_set(struct queue *q, const char *number, bool opted_out, int64_t now_ms);
 /* 1 opted out, 0 not, <0 error. */
 int queue_is_opted_out(struct queue *q, const char *number);
+/*
+ * Opt-outs with number > after (NULL or "" = from the start) in number order, at most limit;
+ * cb returns non-zero to stop.
+ */
+int queue_optouts_list(struct queue *q, const char *after, int limit,
+		       int (*cb)(const char *number, int64_t created_at_ms, void *arg), void *arg);
+int queue_optouts_count(struct queue *q, int64_t *n);
+
+/* ---- contacts and groups ---- */
+
+/*
+ * A contact to store. Tag keys and values are lower-case slugs ([a-z0-9_-], 1..31 bytes), e.g.
+ * commune=son-nam; a key may carry several values.
+ */
+struct queue_contact {
+	const char *number;   /* E.164 */
+	const char *name;     /* NULL: none; < QUEUE_NAME_MAX bytes */
+	const char *operator; /* NULL: unknown */
+	const char *const *tag_keys, *const *tag_values;
+	size_t n_tags;
+};
+/*
+ * Insert or update n contacts in one transaction: an existing number gets its name, operator
+ * and tags replaced. Meant for batches of ~10,000 between turns of the loop. The counts (may
+ * be NULL) get how many were new and how many existed. -EINVAL (nothing stored) when any
+ * contact is malformed.
+ */
+int queue_contacts_upsert(struct queue *q, const struct queue_contact *c, size_t n,
+			  int64_t now_ms, size_t *inserted, size_t *updated);
+
+/*
+ * Group queries select contacts by tags: "commune=son-nam" or "commune=son-nam,role=y-te"
+ * (every term must match), "" or "*" = every contact. At most 8 terms. A malformed query is
+ * -EINVAL with no side effect.
+ */
+int queue_contacts_count(struct queue *q, const char *query, int64_t *n);
+
+struct queue_contact_row {
+	int64_t id;
+	char number[QUEUE_NUMBER_MAX];
+	char name[QUEUE_NAME_MAX];
+	char operator[QUEUE_OPERATOR_MAX];
+	char tags[QUEUE_TAGS_MAX]; /* "k=v,k=v" sorted by key then value */
+	int64_t created_at_ms, updated_at_ms;
+};
+/* Contacts matching query with id > after_id in id order, at most limit (> 0). */
+int queue_contacts_list(struct queue *q, const char *query, int64_t after_id, int limit,
+			int (*cb)(const struct queue_contact_row *c, void *arg), void *arg);
+/* -ENOENT when the number is not a contact. */
+int queue_contact_get(struct queue *q, const char *number, struct queue_contact_row *out);
+/* Delete a contact and its tags; -ENOENT when none. */
+int queue_contact_delete(struct queue *q, const char *number);
+
+/* Save (create or replace) a named group; the query is validated (-EINVAL). */
+int queue_group_save(struct queue *q, const char *name, const char *query, int64_t now_ms);
+/* Groups in name order; cb returns non-zero to stop. */
+int queue_groups_list(struct queue *q,
+		      int (*cb)(const char *name, const char *query, void *arg), void *arg);
+/* The query of a group into query[size]; -ENOENT, -ENOSPC when it does not fit. */
+int queue_group_get(struct queue *q, const char *name, char *query, size_t size);
+/* Delete a named group; -ENOENT. */
+int queue_group_delete(struct queue *q, const char *name);
+
+/* ---- recurring campaigns ---- */
+
+/*
+ * A campaign created with a recurrence is a template: it holds text, encoding, segments,
+ * priority, explicit recipients and group query, sends nothing itself (status "recurring") and
+ * spawns one child campaign per run.
+ * queue_recurring_due: call cb for each template (not paused, not cancelled) whose
+ * next_run_at <= now_ms, oldest first; c->text is owned by the callee during the callback. The
+ * gateway parses c->recurrence and calls queue_campaign_spawn() (allowed from cb). cb returns
+ * non-zero to stop. Returns how many templates were passed to cb, or -errno.
+ */
+int queue_recurring_due(struct queue *q, int64_t now_ms,
+			int (*cb)(const struct queue_campaign *parent, void *arg), void *arg);
+/*
+ * In one transaction: a new campaign with the template's text/encoding/segments/priority/name/
+ * poll answers, starting at start_at (0 = now), ending at end_by (0 = none), parent_id set; its
+ * recipients the template's explicit ones plus its group query evaluated now (new contacts are
+ * included), opted-out ones suppressed; and the template's next_run_at set to next_run_at.
+ * -ENOENT unknown template, -EINVAL not a template or bad times, -ESTALE cancelled template.
+ */
+int queue_campaign_spawn(struct queue *q, int64_t parent_id, int64_t start_at_ms,
+			 int64_t end_by_ms, int64_t next_run_at_ms, int64_t now_ms,
+			 int64_t *child_id);
+
+/* ---- operator surface ---- */
+
+/*
+ * Append to the audit log: who (an operator/user name, not a token), action ("campaign.create"),
+ * object ("campaign/12"), the result code (0 or -errno / HTTP status) and a detail. Anything in
+ * who/object/detail that looks like a credential (a "Bearer ..." value, or the value after
+ * token/password/secret/authorization/api_key followed by '=' or ':') is replaced by "***"
+ * before it is stored.
+ */
+int queue_audit(struct queue *q, const char *who, const char *action, const char *object,
+		int result_code, const char *detail, int64_t now_ms);
+
+struct queue_audit_entry {
+	int64_t id, at_ms;
+	const char *who, *action, *object, *detail; /* valid during the callback; "" for NULL */
+	int result_code;
+};
+struct queue_audit_filter {
+	const char *who;    /* NULL: anyone */
+	const char *action; /* NULL: any */
+	int64_t since_ms;   /* 0: from the start */
+	int64_t after_id;   /* id > after_id, ascending */
+	int limit;          /* > 0 */
+};
+int queue_audit_list(struct queue *q, const struct queue_audit_filter *f,
+		     int (*cb)(const struct queue_audit_entry *e, void *arg), void *arg);
+
+/*
+ * Counts for /metrics, read from counters that triggers keep in the same transactions as the
+ * changes (no scan; constant time in the size of the store).
+ */
+#define QUEUE_METRICS_ACTIONS 16
+struct queue_metrics {
+	int64_t messages[_QUEUE_STATE_COUNT];   /* whole store */
+	int64_t queued_by_priority[QUEUE_PRIO_REPLY + 1];
+	struct {
+		char action[24]; /* "" = not routed yet */
+		int64_t n;
+	} inbound[QUEUE_METRICS_ACTIONS]; /* by action, most first */
+	size_t n_inbound;
+	int64_t inbound_other; /* actions beyond the table */
+	int64_t reports_new, reports_reviewing, reports_resolved;
+	int64_t optouts;
+};
+int queue_metrics(struct queue *q, struct queue_metrics *out);
 
 #endif

@@ -66,9 +66,84 @@ enum queue_stmt {
 	_QSTMT_COUNT
 };
 
+/*
+ * Statements added with schema 3, prepared on first use by queue_prep() with the SQL kept next
+ * to the code that runs them (so this table does not grow with every file).
+ */
+enum queue_lazy_stmt {
+	/* queue_outbound.c / queue_claim.c */
+	QLAZY_ACTIVE_CAMPAIGNS,
+	QLAZY_PROBE_ANY,
+	QLAZY_PROBE_OP,
+	QLAZY_CLAIM_ROW,
+	QLAZY_CLAIM_TAKE,
+	QLAZY_CAMPAIGN_TURN,
+	QLAZY_CAP_WINDOW,
+	QLAZY_DEFER,
+	QLAZY_NEXT_DUE,
+	QLAZY_COUNTS_ALL,
+	QLAZY_CAMPAIGN_COUNTS,
+	QLAZY_CAMPAIGN_GET3,
+	QLAZY_CAMPAIGNS_LIST,
+	QLAZY_PAUSE,
+	QLAZY_CANCELLED_AT,
+	QLAZY_REPLY_INSERT2,
+	QLAZY_RECIPIENT_INSERT2,
+	QLAZY_TEMPLATE_RCPT_INSERT,
+	QLAZY_REPLIES_SINCE,
+	QLAZY_CAMPAIGN_INSERT3,
+	QLAZY_POLL_ANSWER_INSERT,
+	QLAZY_PREVIEW_INSERT,
+	QLAZY_PREVIEW_CLEAR,
+	QLAZY_PREVIEW_COUNT,
+	QLAZY_PREVIEW_OPS,
+	/* queue_citizen.c */
+	QLAZY_REPORT_INSERT2,
+	QLAZY_REPORT_GET,
+	QLAZY_REPORT_GET_TICKET,
+	QLAZY_REPORT_UPDATE,
+	QLAZY_INBOUND_PARTS,
+	QLAZY_INBOUND_INCOMPLETE,
+	QLAZY_INBOUND_SET_GROUP,
+	QLAZY_POLL_FOR,
+	QLAZY_POLL_ANSWERS,
+	QLAZY_POLL_ANSWER_OK,
+	QLAZY_POLL_CLOSES,
+	QLAZY_POLL_VOTE_GET,
+	QLAZY_POLL_VOTE_PUT,
+	QLAZY_POLL_TALLY,
+	QLAZY_PURGE_REPORTS,
+	QLAZY_PURGE_INBOUND,
+	QLAZY_PURGE_VOTES,
+	/* queue_contacts.c */
+	QLAZY_CONTACT_FIND,
+	QLAZY_CONTACT_INSERT,
+	QLAZY_CONTACT_UPDATE,
+	QLAZY_CONTACT_TAGS_DELETE,
+	QLAZY_CONTACT_TAG_INSERT,
+	QLAZY_CONTACT_GET,
+	QLAZY_CONTACT_TAGS,
+	QLAZY_CONTACT_DELETE,
+	QLAZY_GROUP_SAVE,
+	QLAZY_GROUP_GET,
+	QLAZY_GROUPS_LIST,
+	QLAZY_GROUP_DELETE,
+	/* queue_admin.c */
+	QLAZY_AUDIT_INSERT,
+	QLAZY_OPTOUTS_LIST,
+	QLAZY_OPTOUTS_COUNT,
+	QLAZY_COUNTERS,
+	/* queue_recur.c */
+	QLAZY_RECURRING_DUE,
+	QLAZY_TEMPLATE_RCPTS,
+	QLAZY_SET_NEXT_RUN,
+	_QLAZY_COUNT
+};
+
 struct queue {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[_QSTMT_COUNT];
+	sqlite3_stmt *lazy[_QLAZY_COUNT]; /* queue_prep() */
 	queue_ticket_gen_fn *ticket_gen; /* NULL: getrandom(2) */
 	void *ticket_arg;
 };
@@ -113,6 +188,36 @@ int queue_state_parse(const char *name);
 
 /* true when s is a usable number/sender: non-empty and shorter than QUEUE_NUMBER_MAX. */
 bool queue_number_ok(const char *s);
+
+/*
+ * The statement for `slot`, prepared from sql on first use (persistent) and kept until
+ * queue_close(); NULL after logging when it does not prepare. Every use passes the same sql.
+ */
+sqlite3_stmt *queue_prep(struct queue *q, enum queue_lazy_stmt slot, const char *sql);
+
+/* A statement prepared for one call (dynamic SQL); NULL after logging. Finalize it. */
+sqlite3_stmt *queue_prep_once(struct queue *q, const char *sql);
+
+/* Free what a struct queue_report holds (queue_citizen.c). */
+void queue_report_free_fields(struct queue_report *r);
+
+/*
+ * Validate a group query (see queue_contacts_count()) and append the SQL that selects the
+ * matching contact ids ("SELECT id FROM contacts ..." with parameters ?1.. bound by
+ * queue_group_bind()) to sql[size]. Returns the number of terms (0 = all contacts), -EINVAL
+ * when malformed, -ENOSPC when sql is too small. (queue_contacts.c)
+ */
+int queue_group_sql(const char *query, char *sql, size_t size);
+/* Bind the terms of query to st from parameter index `first` on. */
+int queue_group_bind(struct queue *q, sqlite3_stmt *st, const char *query, int first);
+
+/* Insert a campaign's messages from its group query (queue_contacts.c); adds to *added. */
+int queue_group_insert_messages(struct queue *q, int64_t campaign_id, int priority,
+				const char *query, int64_t next_attempt_at, int64_t now_ms,
+				int64_t *added);
+
+/* true when s is NULL or a usable operator slug (shorter than QUEUE_OPERATOR_MAX, not empty). */
+bool queue_operator_ok(const char *s);
 
 /* ---- queue_migrate.c ---- */
 

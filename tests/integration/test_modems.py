@@ -21,13 +21,15 @@ def numbers(n, base):
     return ["+84%d" % (base + i) for i in range(n)]
 
 
-def bank(tmp, cleanup, extra1="", extra2="", n=2, sim_args=None):
+def bank(tmp, cleanup, extra1="", extra2="", n=2, sim_args=None, timeout1=60):
     sims = [Sim(tmp, "sim%d" % (i + 1), *(sim_args or [])) for i in range(n)]
     for s in sims:
         cleanup.append(s.stop)
     extras = [extra1, extra2] + [""] * n
-    gw = Gateway(tmp, [modem_conf(s.name, s.link, extra=extras[i]).replace(
-        "health_interval_s = 30", "health_interval_s = 5") for i, s in enumerate(sims)])
+    confs = [modem_conf(s.name, s.link, extra=extras[i]).replace(
+        "health_interval_s = 30", "health_interval_s = 5") for i, s in enumerate(sims)]
+    confs[0] = confs[0].replace("command_timeout_s = 60", "command_timeout_s = %d" % timeout1)
+    gw = Gateway(tmp, confs)
     cleanup.append(gw.stop)
     gw.start(wait_ready=n)
     return sims, gw
@@ -142,8 +144,99 @@ def ussd_balance_and_admin_ussd(tmp, cleanup):
     check(code == 200 and ans["text"].startswith("TK goc"), "admin USSD: %s %r" % (code, ans))
     code, ans = gw.request("POST", "/v1/modems/sim1/ussd", {"code": "call me"})
     check(code == 400 and ans["error"]["field"] == "code", "bad code: %r" % ans)
+    import subprocess
+    from harness import ADMIN_TOKEN, BIN
+    env = dict(os.environ, LOA_URL="http://127.0.0.1:%d" % gw.port, LOA_TOKEN=ADMIN_TOKEN)
+    out = subprocess.run([os.environ.get("LOACTL", os.path.join(BIN, "loactl")), "modem", "ussd",
+                          "sim1", "*103#"], capture_output=True, text=True, env=env, timeout=60)
+    check(out.returncode == 0 and "TK goc: 25.000d" in out.stdout, "loactl modem ussd: %r" % (out,))
+    out = subprocess.run([os.environ.get("LOACTL", os.path.join(BIN, "loactl")), "modem", "show",
+                          "sim1"], capture_output=True, text=True, env=env, timeout=60)
+    check(out.returncode == 0 and "25.000" in out.stdout, "loactl modem show: %r" % (out,))
     ussd = sims[0].records("ussd")
     check([r["code"] for r in ussd][:2] == ["*101#", "*102#"], "dialled on the modem: %r" % ussd)
+
+
+@suite.test
+def unplugged_modem_comes_back_without_restarting_loagw(tmp, cleanup):
+    sims, gw = bank(tmp, cleanup, timeout1=15)
+    pid = gw.proc.pid
+    rcpts = numbers(16, 912740000)
+    code, body = gw.post("/v1/campaigns", {"text": TEXT, "recipients": rcpts})
+    check(code == 201, "create")
+    wait_for(lambda: len(sims[0].submits()) >= 2, 30, "sim1 sending")
+    check(sims[0].ctl({"cmd": "unplug", "seconds": 6}).get("ok"), "unplug")
+    wait_for(lambda: modem(gw, "sim1")["state"] in ("down", "starting"), 60, "sim1 noticed gone")
+    wait_for(lambda: modem(gw, "sim1")["state"] == "ready", 90, "sim1 back", interval=0.5)
+    check(gw.proc.pid == pid and gw.proc.poll() is None, "the same loagw process")
+    gw.wait_campaign_done(body["id"], 120)
+    c = account(gw, sims, body["id"], rcpts, allow_dups=1)
+    check(c["counts"]["sent"] == 16, "all sent: %r" % c["counts"])
+    check(len(sims[1].submits()) >= 8, "the healthy modem carried the work meanwhile")
+    check(modem(gw, "sim1")["restarts"] >= 1, "the worker was restarted")
+
+
+@suite.test
+def unsolicited_noise_mid_command(tmp, cleanup):
+    noise = {"cmd": "set", "urc_noise": ["^RSSI: 12", "^BOOT:12345,0,0,0,72"], "urc_every": 1}
+    sims, gw = bank(tmp, cleanup)
+    for s in sims:
+        check(s.ctl(noise).get("ok"), "noise on")
+    rcpts = numbers(8, 912750000)
+    long_text = TEXT + " " + TEXT  # two UCS-2 parts
+    code, body = gw.post("/v1/campaigns", {"text": long_text, "recipients": rcpts})
+    check(code == 201, "create")
+    sims[0].inject("+84912000031", "BAO tin gia ve lu lut")
+    gw.wait_campaign_done(body["id"], 90)
+    c = account(gw, sims, body["id"], rcpts, text=long_text)
+    check(c["counts"]["sent"] == 8, "all sent through the noise: %r" % c["counts"])
+    wait_for(lambda: gw.db_query("SELECT ticket FROM reports"), 30, "the report through the noise")
+    check(sum(s.ctl({"cmd": "stats"})["urc_emitted"] for s in sims) > 10, "noise was emitted")
+
+
+@suite.test
+def delivery_reports_are_matched(tmp, cleanup):
+    sims, gw = bank(tmp, cleanup, extra1="delivery_reports = true; ",
+                    extra2="delivery_reports = true; ")
+    sims[0].ctl({"cmd": "set", "dlr_status": "delivered", "dlr_delay_ms": 200})
+    sims[1].ctl({"cmd": "set", "dlr_status": "failed", "dlr_delay_ms": 200})
+    rcpts = numbers(8, 912760000)
+    long_text = TEXT + " " + TEXT  # two parts: delivered only when both parts are
+    code, body = gw.post("/v1/campaigns", {"text": long_text, "recipients": rcpts})
+    check(code == 201, "create")
+    gw.wait_campaign_done(body["id"], 90)
+
+    def settled():
+        c = gw.campaign(body["id"])["counts"]
+        return c if c["sent"] == 0 else None
+    c = wait_for(settled, 60, "every status report matched")
+    on1 = {r["to"] for r in sims[0].submits()}
+    on2 = {r["to"] for r in sims[1].submits()}
+    check(c["delivered"] == len(on1) and c["failed"] == len(on2), "by modem: %r" % c)
+    rows = dict(gw.db_query("SELECT recipient, last_error FROM messages WHERE state = 'failed'"))
+    check(all("TP-ST 0x41" in (e or "") for e in rows.values()), "reason kept: %r" % rows)
+    check(len(sims[0].records("dlr")) == 2 * len(on1), "one report per part")
+    # a report that matches nothing is logged, not dropped silently
+    sims[0].ctl({"cmd": "dlr", "mr": 250, "status": "delivered", "to": "+84900000999"})
+    wait_for(lambda: [l for l in gw.log_lines() if "matches no sent message" in l.get("msg", "")],
+             30, "the unmatched report logged")
+    check("+84900000999" not in gw.log_text(), "the number is masked in that line")
+
+
+@suite.test
+def network_latency_keeps_both_modems_busy(tmp, cleanup):
+    sims, gw = bank(tmp, cleanup)
+    for s in sims:
+        s.ctl({"cmd": "set", "latency_ms": 1500})
+    rcpts = numbers(8, 912770000)
+    t0 = time.monotonic()
+    code, body = gw.post("/v1/campaigns", {"text": TEXT, "recipients": rcpts})
+    gw.wait_campaign_done(body["id"], 90)
+    elapsed = time.monotonic() - t0
+    account(gw, sims, body["id"], rcpts)
+    n1, n2 = len(sims[0].submits()), len(sims[1].submits())
+    check(abs(n1 - n2) <= 2, "work shared between the modems: %d / %d" % (n1, n2))
+    print("     8 SMS with 1.5 s network time on 2 modems: %.1f s" % elapsed)
 
 
 if __name__ == "__main__":

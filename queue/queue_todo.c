@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * queue_todo — functions declared in queue.h whose implementation has not landed yet. Each
+ * returns -ENOSYS (never a silent success) so callers can be wired and built meanwhile. A
+ * function moves out of this file when it is implemented.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "queue/queue_int.h"
+
+/* section 4: citizens' side */
+int
+queue_inbound_parts(struct queue *q, const char *sender, int concat_ref, int parts,
+		    int64_t since_ms, int (*cb)(int part, const char *text, int64_t id, void *arg),
+		    void *arg)
+{
+	(void)q, (void)sender, (void)concat_ref, (void)parts, (void)since_ms, (void)cb, (void)arg;
+	return -ENOSYS;
+}
+
+int
+queue_inbound_incomplete(struct queue *q, int64_t older_than_ms,
+			 int (*cb)(const char *sender, int concat_ref, int parts,
+				   int64_t first_received_ms, void *arg),
+			 void *arg)
+{
+	(void)q, (void)older_than_ms, (void)cb, (void)arg;
+	return -ENOSYS;
+}
+
+int
+queue_inbound_set_action_group(struct queue *q, const char *sender, int concat_ref, int parts,
+			       const char *action, int64_t routed_as_id)
+{
+	(void)q, (void)sender, (void)concat_ref, (void)parts, (void)action, (void)routed_as_id;
+	return -ENOSYS;
+}
+
+void
+queue_report_clear(struct queue_report *r)
+{
+	if (r)
+		memset(r, 0, sizeof(*r));
+}
+
+int
+queue_report_create2(struct queue *q, int64_t inbound_id, const char *sender, const char *text,
+		     const char *category, const char *modem, int64_t now_ms,
+		     char ticket[QUEUE_TICKET_LEN], int64_t *id_out)
+{
+	(void)q, (void)inbound_id, (void)sender, (void)text, (void)category, (void)modem;
+	(void)now_ms, (void)ticket, (void)id_out;
+	return -ENOSYS;
+}
+
+int
+queue_report_update(struct queue *q, int64_t id, const char *status, const char *note,
+		    const char *by, int64_t now_ms, struct queue_report *before)
+{
+	(void)q, (void)id, (void)status, (void)note, (void)by, (void)now_ms, (void)before;
+	return -ENOSYS;
+}
+
+int
+queue_report_get(struct queue *q, int64_t id, struct queue_report *out)
+{
+	(void)q, (void)id, (void)out;
+	return -ENOSYS;
+}
+
+int
+queue_report_get_by_ticket(struct queue *q, const char *ticket, struct queue_report *out)
+{
+	(void)q, (void)ticket, (void)out;
+	return -ENOSYS;
+}
+
+int
+queue_reports_query(struct queue *q, const struct queue_report_filter *f,
+		    int (*cb)(const struct queue_report *r, void *arg), void *arg)
+{
+	(void)q, (void)f, (void)cb, (void)arg;
+	return -ENOSYS;
+}
+
+int
+queue_poll_for(struct queue *q, const char *number, int64_t now_ms, int64_t *campaign_id,
+	       char answers[][QUEUE_ANSWER_MAX], size_t *n)
+{
+	(void)q, (void)number, (void)now_ms, (void)campaign_id, (void)answers, (void)n;
+	return -ENOSYS;
+}
+
+int
+queue_poll_vote(struct queue *q, int64_t campaign_id, const char *number, const char *answer,
+		int64_t now_ms)
+{
+	(void)q, (void)campaign_id, (void)number, (void)answer, (void)now_ms;
+	return -ENOSYS;
+}
+
+int
+queue_poll_tally(struct queue *q, int64_t campaign_id,
+		 int (*cb)(const char *answer, int64_t count, void *arg), void *arg)
+{
+	(void)q, (void)campaign_id, (void)cb, (void)arg;
+	return -ENOSYS;
+}
+
+int
+queue_purge(struct queue *q, int64_t before_ms, struct queue_purge_counts *out)
+{
+	(void)q, (void)before_ms;
+	if (out)
+		memset(out, 0, sizeof(*out));
+	return -ENOSYS;
+}
+
+int
+queue_replies_since(struct queue *q, const char *number, int64_t since_ms, int64_t *n)
+{
+	(void)q, (void)number, (void)since_ms, (void)n;
+	return -ENOSYS;
+}
+
+/* section 2: contacts and groups */
+int
+queue_contacts_upsert(struct queue *q, const struct queue_contact *c, size_t n, int64_t now_ms,
+		      size_t *inserted, size_t *updated)
+{
+	(void)q, (void)c, (void)n, (void)now_ms, (void)inserted, (void)updated;
+	return -ENOSYS;
+}
+
+int
+queue_contacts_count(struct queue *q, const char *query, int64_t *n)
+{
+	(void)q, (void)query, (void)n;
+	return -ENOSYS;
+}
+
+int
+queue_contacts_list(struct queue *q, const char *query, int64_t after_id, int limit,
+		    int (*cb)(const struct queue_contact_row *c, void *arg), void *arg)
+{
+	(void)q, (void)query, (void)after_id, (void)limit, (void)cb, (void)arg;
+	return -ENOSYS;
+}
+
+int
+queue_contact_get(struct queue *q, const char *number, struct queue_contact_row *out)
+{
+	(void)q, (void)number, (void)out;
+	return -ENOSYS;
+}
+
+int
+queue_contact_delete(struct queue *q, const char *number)
+{
+	(void)q, (void)number;
+	return -ENOSYS;
+}
+
+int
+queue_group_save(struct queue *q, const char *name, const char *query, int64_t now_ms)
+{
+	(void)q, (void)name, (void)query, (void)now_ms;
+	return -ENOSYS;
+}
+
+int
+queue_groups_list(struct queue *q, int (*cb)(const char *name, const char *query, void *arg),
+		  void *arg)
+{
+	(void)q, (void)cb, (void)arg;
+	return -ENOSYS;
+}
+
+int
+queue_group_get(struct queue *q, const char *name, char *query, size_t size)
+{
+	(void)q, (void)name, (void)query, (void)size;
+	return -ENOSYS;
+}
+
+int
+queue_group_delete(struct queue *q, const char *name)
+{
+	(void)q, (void)name;
+	return -ENOSYS;
+}
+
+int
+queue_group_sql(const char *query, char *sql, size_t size)
+{
+	(void)query, (void)sql, (void)size;
+	return -ENOSYS;
+}
+
+int
+queue_group_bind(struct queue *q, sqlite3_stmt *st, const char *query, int first)
+{
+	(void)q, (void)st, (void)query, (void)first;
+	return -ENOSYS;
+}
+
+int
+queue_group_insert_messages(struct queue *q, int64_t campaign_id, int priority, const char *query,
+			    int64_t next_attempt_at, int64_t now_ms, int64_t *added)
+{
+	(void)q, (void)campaign_id, (void)priority, (void)query, (void)next_attempt_at;
+	(void)now_ms, (void)added;
+	return -ENOSYS;
+}
+
+/* section 5: operator surface */
+int
+queue_optouts_list(struct queue *q, const char *after, int limit,
+		   int (*cb)(const char *number, int64_t created_at_ms, void *arg), void *arg)
+{
+	(void)q, (void)after, (void)limit, (void)cb, (void)arg;
+	return -ENOSYS;
+}
+
+int
+queue_optouts_count(struct queue *q, int64_t *n)
+{
+	(void)q, (void)n;
+	return -ENOSYS;
+}
+
+int
+queue_audit(struct queue *q, const char *who, const char *action, const char *object,
+	    int result_code, const char *detail, int64_t now_ms)
+{
+	(void)q, (void)who, (void)action, (void)object, (void)result_code, (void)detail;
+	(void)now_ms;
+	return -ENOSYS;
+}
+
+int
+queue_audit_list(struct queue *q, const struct queue_audit_filter *f,
+		 int (*cb)(const struct queue_audit_entry *e, void *arg), void *arg)
+{
+	(void)q, (void)f, (void)cb, (void)arg;
+	return -ENOSYS;
+}
+
+int
+queue_metrics(struct queue *q, struct queue_metrics *out)
+{
+	(void)q;
+	if (out)
+		memset(out, 0, sizeof(*out));
+	return -ENOSYS;
+}
+
+/* section 3: recurrence */
+int
+queue_recurring_due(struct queue *q, int64_t now_ms,
+		    int (*cb)(const struct queue_campaign *parent, void *arg), void *arg)
+{
+	(void)q, (void)now_ms, (void)cb, (void)arg;
+	return -ENOSYS;
+}
+
+int
+queue_campaign_spawn(struct queue *q, int64_t parent_id, int64_t start_at_ms, int64_t end_by_ms,
+		     int64_t next_run_at_ms, int64_t now_ms, int64_t *child_id)
+{
+	(void)q, (void)parent_id, (void)start_at_ms, (void)end_by_ms, (void)next_run_at_ms;
+	(void)now_ms, (void)child_id;
+	return -ENOSYS;
+}
+
+/* section 1 (pending) */
+int
+queue_campaign_get_at(struct queue *q, int64_t id, int64_t now_ms, struct queue_campaign *out)
+{
+	(void)q, (void)id, (void)now_ms, (void)out;
+	return -ENOSYS;
+}
+
+int
+queue_campaigns_list(struct queue *q, int64_t after_id, int limit, int64_t now_ms,
+		     int (*cb)(const struct queue_campaign *c, void *arg), void *arg)
+{
+	(void)q, (void)after_id, (void)limit, (void)now_ms, (void)cb, (void)arg;
+	return -ENOSYS;
+}
+
+int
+queue_campaign_pause(struct queue *q, int64_t id, bool paused, int64_t now_ms)
+{
+	(void)q, (void)id, (void)paused, (void)now_ms;
+	return -ENOSYS;
+}
+
+int
+queue_campaign_preview(struct queue *q, const struct queue_campaign_spec *spec, int64_t now_ms,
+		       struct queue_preview *out)
+{
+	(void)q, (void)spec, (void)now_ms;
+	if (out)
+		memset(out, 0, sizeof(*out));
+	return -ENOSYS;
+}
+
+int
+queue_claim_next_filtered(struct queue *q, int64_t now_ms, const char *modem,
+			  const struct queue_claim_filter *f, struct queue_msg *out)
+{
+	(void)q, (void)now_ms, (void)modem, (void)f, (void)out;
+	return -ENOSYS;
+}
+
+int
+queue_reply_enqueue2(struct queue *q, const char *to, const char *operator, const char *text,
+		     const char *encoding, int segments, int64_t now_ms, int64_t *id_out)
+{
+	(void)q, (void)to, (void)operator, (void)text, (void)encoding, (void)segments;
+	(void)now_ms, (void)id_out;
+	return -ENOSYS;
+}
