@@ -91,7 +91,7 @@ bench: deps
 	@tests/bench/run.sh
 
 clean:
-	rm -rf build build-asan bin
+	rm -rf build build-asan build-fuzz bin
 
 .PHONY: all deps check test asan run bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

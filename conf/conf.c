@@ -4,14 +4,16 @@
  *
  * libconfig parses the file; a small table-driven walker then reads it. Each group of the file
  * (the top level, log, store, dispatch, api, api.tokens[i], inbound, inbound.rules[i],
- * inbound.unknown, operators[i], modems[i]) has a table of rows {key, kind, field offset,
- * default, range, checker}, in the spirit of Redis' createIntConfig(). The walker:
+ * inbound.unknown, ussd, ussd.menu and its nested options[i], operators[i], modems[i]) has a
+ * table of rows {key, kind, field offset, default, range, checker}, in the spirit of Redis'
+ * createIntConfig(). The walker:
  *   - rejects any key that no row names (Kannel style), suggesting a near miss;
  *   - checks each value's type and range, and runs the row's checker on strings;
  *   - copies strings out of libconfig (which frees its own at config_destroy());
  *   - fills the default of every key left out.
  * Checks spanning several values (unique names, keyword clashes between rules, operator
- * references, reply templates) run in a table's "post" hook once its group has been read.
+ * references, reply templates, the USSD menu's shape and screen sizes) run in a table's "post"
+ * hook once its group has been read.
  * The first problem ends the load, reported as "FILE:LINE: what is wrong" with the line of the
  * offending setting. conf_free() walks the same tables, so what is loaded is what is freed.
  *
@@ -1470,12 +1472,56 @@ static const struct conf_opt conf_modem_opts[] = {
 };
 static const struct conf_table conf_modem_table = { conf_modem_opts, NULL };
 
+/* A node refers to its own table for its options (nesting is checked by conf_post_ussd). */
+static const struct conf_table conf_ussd_node_table;
+static const struct conf_opt conf_ussd_node_opts[] = {
+	OPT_STR("key", struct conf_ussd_node, key, 0, NULL, conf_check_ussd_key),
+	OPT_STR("label", struct conf_ussd_node, label, CONF_F_NONEMPTY, NULL, conf_check_ussd_line),
+	OPT_ENUM("kind", struct conf_ussd_node, kind, 0, CONF_USSD_MENU, conf_ussd_kind_names,
+		 "kind"),
+	OPT_STR("title", struct conf_ussd_node, title, CONF_F_NONEMPTY, NULL, conf_check_ussd_text),
+	OPT_STR("text", struct conf_ussd_node, text, CONF_F_NONEMPTY, NULL, conf_check_ussd_text),
+	OPT_STR("category", struct conf_ussd_node, category, 0, NULL, conf_check_name),
+	OPT_ENUM("action", struct conf_ussd_node, action, 0, CONF_ACTION_NONE,
+		 conf_ussd_action_names, "action"),
+	OPT_LIST("options", struct conf_ussd_node, options, n_options, CONF_F_NONEMPTY,
+		 struct conf_ussd_node, &conf_ussd_node_table),
+	OPT_END,
+};
+static const struct conf_table conf_ussd_node_table = { conf_ussd_node_opts, NULL };
+
+static const struct conf_opt conf_ussd_opts[] = {
+	OPT_STR("service_code", struct conf_ussd, service_code, CONF_F_NONEMPTY, NULL,
+		conf_check_ussd),
+	OPT_INT("max_screen_chars", struct conf_ussd, max_screen_chars, 160, 40,
+		CONF_USSD_SCREEN_CHARS_MAX),
+	OPT_INT("session_timeout_s", struct conf_ussd, session_timeout_s, 180, 10, 3600),
+	OPT_INT("max_sessions", struct conf_ussd, max_sessions, 10000, 1, 1000000),
+	OPT_STR("invalid_text", struct conf_ussd, invalid_text, CONF_F_NONEMPTY,
+		"Lua chon khong hop le", conf_check_ussd_line),
+	OPT_STR("empty_text", struct conf_ussd, empty_text, CONF_F_NONEMPTY,
+		"Vui long nhap noi dung", conf_check_ussd_line),
+	OPT_STR("back_label", struct conf_ussd, back_label, CONF_F_NONEMPTY, "Quay lai",
+		conf_check_ussd_line),
+	OPT_STR("next_label", struct conf_ussd, next_label, CONF_F_NONEMPTY, "Tiep",
+		conf_check_ussd_line),
+	OPT_STR("expired_text", struct conf_ussd, expired_text, CONF_F_NONEMPTY,
+		"Phien da het han. Vui long quay so lai.", conf_check_ussd_line),
+	OPT_STR("error_text", struct conf_ussd, error_text, CONF_F_NONEMPTY,
+		"He thong dang ban. Vui long thu lai sau.", conf_check_ussd_line),
+	OPT_PGROUP("menu", struct conf_ussd, menu, CONF_F_REQUIRED, struct conf_ussd_node,
+		   &conf_ussd_node_table),
+	OPT_END,
+};
+static const struct conf_table conf_ussd_table = { conf_ussd_opts, conf_post_ussd };
+
 static const struct conf_opt conf_root_opts[] = {
 	OPT_GROUP("log", &conf_log_table),
 	OPT_GROUP("store", &conf_store_table),
 	OPT_GROUP("dispatch", &conf_dispatch_table),
 	OPT_GROUP("api", &conf_api_table),
 	OPT_GROUP("inbound", &conf_inbound_table),
+	OPT_PGROUP("ussd", struct loa_conf, ussd, 0, struct conf_ussd, &conf_ussd_table),
 	OPT_LIST("operators", struct loa_conf, operators, n_operators, 0, struct conf_operator,
 		 &conf_operator_table),
 	OPT_LIST("modems", struct loa_conf, modems, n_modems, 0, struct conf_modem,

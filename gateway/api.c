@@ -315,6 +315,11 @@ api_campaign_create(struct api_req *r)
 		.n_recipients = distinct,
 	};
 	int rc = queue_campaign_create(r->gw->q, &spec, util_now_ms(), &id);
+	if (rc == -ENOSPC) {
+		api_error(r->req, 503, "store_full", NULL,
+			  "the store's disk is full: the campaign was not accepted; try again later");
+		goto out;
+	}
 	if (rc < 0) {
 		api_error(r->req, 500, "internal", NULL, "the campaign could not be stored: %s",
 			  strerror(-rc));

@@ -183,10 +183,12 @@ ctl_csv_next(struct ctl_csv_reader *rd, struct ctl_csv_record *rec)
 			p++;
 			continue;
 		}
-		if (*p == '\r' && ++p < end && *p == '\n')
+		if (*p == '\r') { /* CR, CRLF: p < end here; a lone CR may be the last byte */
+			if (++p < end && *p == '\n')
+				p++;
+		} else if (*p == '\n') {
 			p++;
-		else if (*p == '\n')
-			p++;
+		}
 		break;
 	}
 	rd->p = p;

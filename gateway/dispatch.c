@@ -31,6 +31,10 @@
 #include "queue/queue.h"
 
 /* +CMS ERROR codes (3GPP TS 24.011 / 27.005) that retrying cannot fix. */
+static void gw_unsettled_push(struct gw *gw, struct modem *m, int64_t msg_id,
+			      const struct modem_send_result *r, int attempts);
+static void gw_unsettled_cb(evutil_socket_t fd, short what, void *arg);
+
 static bool
 gw_cms_is_permanent(int cms)
 {
@@ -190,7 +194,8 @@ int
 gw_dispatch_init(struct gw *gw)
 {
 	gw->dispatch_ev = evtimer_new(gw->base, gw_dispatch_cb, gw);
-	if (!gw->dispatch_ev)
+	gw->unsettled_ev = evtimer_new(gw->base, gw_unsettled_cb, gw);
+	if (!gw->dispatch_ev || !gw->unsettled_ev)
 		return -ENOMEM;
 	int64_t now = util_now_ms();
 	for (size_t i = 0; i < gw->n_slots; i++) {
@@ -206,6 +211,73 @@ gw_dispatch_free(struct gw *gw)
 	if (gw->dispatch_ev)
 		event_free(gw->dispatch_ev);
 	gw->dispatch_ev = NULL;
+	if (gw->unsettled_ev)
+		event_free(gw->unsettled_ev);
+	gw->unsettled_ev = NULL;
+	free(gw->unsettled);
+	gw->unsettled = NULL;
+	gw->n_unsettled = 0;
+}
+
+/* Outcomes the store could not take yet, retried every second until it can. */
+struct gw_unsettled {
+	struct modem *m;
+	int64_t msg_id;
+	struct modem_send_result r;
+	int attempts;
+};
+
+static void
+gw_unsettled_push(struct gw *gw, struct modem *m, int64_t msg_id, const struct modem_send_result *r,
+		  int attempts)
+{
+	struct gw_unsettled *u = realloc(gw->unsettled, (gw->n_unsettled + 1) * sizeof(*u));
+
+	if (!u) {
+		LOG(LOG_ERROR, "dispatch", "message %lld: out of memory keeping its outcome; it "
+					   "will be sent again after a restart", (long long)msg_id);
+		return;
+	}
+	gw->unsettled = u;
+	u[gw->n_unsettled].m = m;
+	u[gw->n_unsettled].msg_id = msg_id;
+	u[gw->n_unsettled].r = *r;
+	u[gw->n_unsettled].attempts = attempts;
+	gw->n_unsettled++;
+	if (!evtimer_pending(gw->unsettled_ev, NULL)) {
+		struct timeval tv = { .tv_sec = 1 };
+		evtimer_add(gw->unsettled_ev, &tv);
+	}
+}
+
+static void
+gw_unsettled_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw *gw = arg;
+	size_t n = gw->n_unsettled;
+	struct gw_unsettled *list = gw->unsettled;
+
+	gw->unsettled = NULL;
+	gw->n_unsettled = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct gw_slot *s = gw_slot_of(gw, list[i].m);
+		/* settle as the modem's message again, with its attempt count */
+		if (s && s->msg_id == 0) {
+			s->msg_id = list[i].msg_id;
+			s->attempts = list[i].attempts;
+			s->handed_mono_ms = util_mono_ms();
+			gw_dispatch_settle(gw, list[i].m, list[i].msg_id, &list[i].r);
+			if (s->msg_id == list[i].msg_id)
+				s->msg_id = 0;
+		} else {
+			gw_unsettled_push(gw, list[i].m, list[i].msg_id, &list[i].r,
+					  list[i].attempts);
+		}
+	}
+	if (gw->n_unsettled == 0 && n > 0)
+		LOG(LOG_NOTICE, "dispatch", "the store accepts writes again: %zu outcome(s) recorded",
+		    n);
+	free(list);
 }
 
 /* Settle the message a modem was given: committed before anything else happens. */
@@ -255,8 +327,13 @@ gw_dispatch_settle(struct gw *gw, struct modem *m, int64_t msg_id, const struct 
 		    (long long)msg_id, r->error, attempts, c->backoff_s[i]);
 		rc = queue_mark_retry(gw->q, msg_id, r->error, next, now);
 	}
-	if (rc < 0)
-		LOG(LOG_ERROR, "dispatch", "message %lld: cannot record the outcome: %s",
+	if (rc < 0 && rc != -ESTALE && rc != -ENOENT) {
+		/* The store refused (disk full, I/O error): keep the outcome and record it when the
+		 * store accepts writes again. The message stays `sending` meanwhile, so it is
+		 * neither lost nor sent again (a restart would send it again: at-least-once). */
+		LOG(LOG_ERROR, "dispatch", "message %lld: cannot record the outcome (%s); will retry",
 		    (long long)msg_id, strerror(-rc));
+		gw_unsettled_push(gw, m, msg_id, r, attempts);
+	}
 	gw_dispatch_kick(gw);
 }

@@ -33,6 +33,8 @@ struct gw_slot {
 	uint64_t retries;    /* messages this modem was given again after a failure */
 };
 
+struct gw_unsettled;
+
 struct gw_keyword {
 	char *folded; /* owned: upper case, no diacritics */
 	size_t rule;  /* index into conf->rules */
@@ -66,6 +68,9 @@ struct gw {
 	struct gw_keyword *keywords; /* every rule's keywords, folded for matching */
 	size_t n_keywords;
 	struct event *dispatch_ev;
+	struct event *unsettled_ev;
+	struct gw_unsettled *unsettled; /* outcomes the store could not take yet */
+	size_t n_unsettled;
 	struct event *drain_ev;
 	struct evhttp *http;
 	int api_port;          /* the port actually bound */

@@ -260,7 +260,8 @@ gw_inbound_handle(struct gw *gw, struct modem *m, const struct modem_inbound *in
 	return;
 fail:
 	queue_rollback(gw->q);
-	/* Not acknowledged: the SMS stays on the SIM and is read again after a restart. */
+	/* Not acknowledged: the SMS stays on the SIM and is reported again at the next scan. */
 	LOG(LOG_ERROR, "inbound", "SMS from %s via %s not stored: %s; left on the SIM",
 	    log_mask(sender, masked), modem_name(m), strerror(-rc));
+	modem_release_inbound(m, in->loc, in->folder);
 }

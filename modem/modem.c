@@ -513,7 +513,8 @@ modem_on_answer(struct modem *m, const char *ev, json_t *msg)
 		modem_on_health(m, msg);
 	} else if (c->kind == MODEM_CMD_USSD) {
 		modem_on_ussd(m, c, ev, msg);
-	} else if (c->kind == MODEM_CMD_ACK && strcmp(ev, "acked") != 0) {
+	} else if (c->kind == MODEM_CMD_ACK && strcmp(ev, "acked") != 0 &&
+		   strcmp(ev, "released") != 0) {
 		const char *err = json_string_value(json_object_get(msg, "error"));
 		LOG(LOG_WARN, "modem", "modem[%s] could not delete a stored SMS: %s", m->cfg->name,
 		    err ? err : "?");
@@ -841,6 +842,16 @@ modem_ack_inbound(struct modem *m, int loc, int folder)
 		return -ENOTCONN;
 	return modem_enqueue(m, MODEM_CMD_ACK, 0,
 			     json_pack("{s:s, s:i, s:i}", "op", "ack", "loc", loc, "folder", folder));
+}
+
+int
+modem_release_inbound(struct modem *m, int loc, int folder)
+{
+	if (!m->bev)
+		return -ENOTCONN;
+	return modem_enqueue(m, MODEM_CMD_ACK, 0,
+			     json_pack("{s:s, s:i, s:i}", "op", "release", "loc", loc, "folder",
+				       folder));
 }
 
 int

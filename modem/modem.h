@@ -116,6 +116,8 @@ bool modem_can_send(const struct modem *m);
 int modem_send(struct modem *m, int64_t msg_id, const char *to, const char *text,
 	       const char *encoding);
 int modem_ack_inbound(struct modem *m, int loc, int folder);
+/* The caller could not store it: leave it on the SIM and report it again at the next scan. */
+int modem_release_inbound(struct modem *m, int loc, int folder);
 /*
  * Dial a USSD code on the modem; cb is called exactly once with the answer or the reason there
  * is none (also when the worker dies first). -ENOTCONN when the modem has no worker.

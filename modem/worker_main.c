@@ -717,6 +717,13 @@ main(int argc, char **argv)
 			worker_do_ack(&w, cmd, seq);
 		} else if (strcmp(op, "health") == 0) {
 			worker_do_health(&w, seq);
+		} else if (strcmp(op, "release") == 0) {
+			/* loagw could not store it: report it again at the next scan */
+			worker_unpend(&w, (int)json_integer_value(json_object_get(cmd, "loc")),
+				      (int)json_integer_value(json_object_get(cmd, "folder")));
+			json_t *ev = json_pack("{s:s}", "ev", "released");
+			json_object_set(ev, "seq", seq);
+			worker_send_event(&w, ev);
 		} else if (strcmp(op, "ussd") == 0) {
 			worker_do_ussd(&w, cmd, seq);
 		} else if (strcmp(op, "stop") == 0) {

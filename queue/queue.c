@@ -39,7 +39,8 @@
 #define QUEUE_BUSY_TIMEOUT_MS 5000
 
 /* Columns of one message as queue_msg_get()/foreach read them (see queue_msg_info_read()). */
-#define QUEUE_INFO_COLS "id, campaign_id, recipient, state, attempts, modem, refs, last_error"
+#define QUEUE_INFO_COLS                                                                            \
+	"id, campaign_id, recipient, state, attempts, modem, refs, last_error, operator"
 
 static const char *const queue_stmt_sql[_QSTMT_COUNT] = {
 	[QSTMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -55,8 +56,8 @@ static const char *const queue_stmt_sql[_QSTMT_COUNT] = {
 		" $end_by)",
 	[QSTMT_CAMPAIGN_GET] = "SELECT id, text, encoding, segments, priority, created_at,"
 			       " start_at, end_by FROM campaigns WHERE id = $id",
-	[QSTMT_CAMPAIGN_COUNTS] =
-		"SELECT state, count(*) FROM messages WHERE campaign_id = $id GROUP BY state",
+	/* msg_counts is kept by triggers (queue_migrate.c); campaign 0 = replies */
+	[QSTMT_CAMPAIGN_COUNTS] = "SELECT state, n FROM msg_counts WHERE campaign_id = $id",
 	/* One statement for every recipient: opted-out numbers go in as suppressed. */
 	[QSTMT_CAMPAIGN_RECIPIENT_INSERT] =
 		"INSERT OR IGNORE INTO messages (campaign_id, recipient, priority, state,"
@@ -114,7 +115,7 @@ static const char *const queue_stmt_sql[_QSTMT_COUNT] = {
 	[QSTMT_MSG_GET] = "SELECT " QUEUE_INFO_COLS " FROM messages WHERE id = $id",
 	[QSTMT_MSG_FOREACH] = "SELECT " QUEUE_INFO_COLS " FROM messages"
 			      " WHERE campaign_id IS $campaign_id ORDER BY id",
-	[QSTMT_STATE_COUNTS] = "SELECT state, count(*) FROM messages GROUP BY state",
+	[QSTMT_STATE_COUNTS] = "SELECT state, sum(n) FROM msg_counts GROUP BY state",
 	/* In-flight messages keep their age (they were due when claimed), so they go first. */
 	[QSTMT_RECOVER_RESEND] =
 		"UPDATE messages SET state = 'queued',"
@@ -262,9 +263,11 @@ queue_global_init(void)
 int
 queue_db_error(struct queue *q, const char *what)
 {
-	LOG(LOG_ERROR, QUEUE_LOG, "%s: %s (%d)", what, sqlite3_errmsg(q->db),
-	    sqlite3_extended_errcode(q->db));
-	return -EIO;
+	int code = sqlite3_extended_errcode(q->db);
+
+	LOG(LOG_ERROR, QUEUE_LOG, "%s: %s (%d)", what, sqlite3_errmsg(q->db), code);
+	/* a full disk is worth telling apart: it goes away when space is freed */
+	return (code & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
 }
 
 static int
@@ -393,10 +396,11 @@ int
 queue_tx_leave(struct queue *q, int top, int rc)
 {
 	if (rc >= 0) {
-		if (queue_exec_stmt(q, q->stmt[top ? QSTMT_COMMIT : QSTMT_RELEASE],
-				    top ? "commit" : "release") == 0)
+		int crc = queue_exec_stmt(q, q->stmt[top ? QSTMT_COMMIT : QSTMT_RELEASE],
+					  top ? "commit" : "release");
+		if (crc == 0)
 			return rc;
-		rc = -EIO; /* fall through: undo what we did */
+		rc = crc; /* -EIO or -ENOSPC; fall through: undo what we did */
 	}
 	/* Some errors (disk full, I/O) end the whole transaction by themselves. */
 	if (sqlite3_get_autocommit(q->db))
@@ -427,11 +431,12 @@ queue_commit(struct queue *q)
 		LOG(LOG_ERROR, QUEUE_LOG, "queue_commit: no transaction is open");
 		return -EINVAL;
 	}
-	if (queue_exec_stmt(q, q->stmt[QSTMT_COMMIT], "commit") == 0)
+	int rc = queue_exec_stmt(q, q->stmt[QSTMT_COMMIT], "commit");
+	if (rc == 0)
 		return 0;
 	if (!sqlite3_get_autocommit(q->db))
 		queue_exec_stmt(q, q->stmt[QSTMT_ROLLBACK], "rollback");
-	return -EIO;
+	return rc;
 }
 
 void
@@ -503,13 +508,19 @@ queue_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-	rc = sqlite3_open_v2(path, &q->db, flags, NULL);
+	rc = sqlite3_open_v2(path, &q->db, flags, queue_fault_vfs());
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open %s: %s", path,
 			 q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
 	if (queue_set_pragmas(q, path, err, errlen) < 0 || queue_migrate(q->db, err, errlen) < 0)
+		goto fail;
+	/* Connection-private scratch table of queue_campaign_preview(); never on disk. */
+	if (queue_exec(q->db,
+		       "CREATE TEMP TABLE preview_rcpt (recipient TEXT PRIMARY KEY, operator TEXT)"
+		       " WITHOUT ROWID",
+		       err, errlen) < 0)
 		goto fail;
 	for (int i = 0; i < _QSTMT_COUNT; i++) {
 		rc = sqlite3_prepare_v3(q->db, queue_stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,

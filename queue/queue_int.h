@@ -216,8 +216,24 @@ int queue_group_insert_messages(struct queue *q, int64_t campaign_id, int priori
 				const char *query, int64_t next_attempt_at, int64_t now_ms,
 				int64_t *added);
 
+/*
+ * Insert a validated campaign (row, poll answers, explicit recipients, group contacts) inside
+ * the caller's transaction; *added gets the new messages. (queue_campaign.c)
+ */
+int queue_campaign_insert(struct queue *q, const struct queue_campaign_spec *spec, int64_t start,
+			  int64_t parent_id, int64_t now_ms, int64_t *id_out, int64_t *added);
+
+/* "gsm7" or "ucs2" (queue_outbound.c). */
+bool queue_encoding_ok(const char *e);
+
 /* true when s is NULL or a usable operator slug (shorter than QUEUE_OPERATOR_MAX, not empty). */
 bool queue_operator_ok(const char *s);
+
+/* ---- queue_fault.c ---- */
+
+/* The VFS to open the store with: the fault-injecting shim when LOA_FAULT_STORE is set, else
+ * NULL (SQLite's default). */
+const char *queue_fault_vfs(void);
 
 /* ---- queue_migrate.c ---- */
 

@@ -117,13 +117,6 @@ queue_purge(struct queue *q, int64_t before_ms, struct queue_purge_counts *out)
 	return -ENOSYS;
 }
 
-int
-queue_replies_since(struct queue *q, const char *number, int64_t since_ms, int64_t *n)
-{
-	(void)q, (void)number, (void)since_ms, (void)n;
-	return -ENOSYS;
-}
-
 /* section 2: contacts and groups */
 int
 queue_contacts_upsert(struct queue *q, const struct queue_contact *c, size_t n, int64_t now_ms,
@@ -275,51 +268,3 @@ queue_campaign_spawn(struct queue *q, int64_t parent_id, int64_t start_at_ms, in
 }
 
 /* section 1 (pending) */
-int
-queue_campaign_get_at(struct queue *q, int64_t id, int64_t now_ms, struct queue_campaign *out)
-{
-	(void)q, (void)id, (void)now_ms, (void)out;
-	return -ENOSYS;
-}
-
-int
-queue_campaigns_list(struct queue *q, int64_t after_id, int limit, int64_t now_ms,
-		     int (*cb)(const struct queue_campaign *c, void *arg), void *arg)
-{
-	(void)q, (void)after_id, (void)limit, (void)now_ms, (void)cb, (void)arg;
-	return -ENOSYS;
-}
-
-int
-queue_campaign_pause(struct queue *q, int64_t id, bool paused, int64_t now_ms)
-{
-	(void)q, (void)id, (void)paused, (void)now_ms;
-	return -ENOSYS;
-}
-
-int
-queue_campaign_preview(struct queue *q, const struct queue_campaign_spec *spec, int64_t now_ms,
-		       struct queue_preview *out)
-{
-	(void)q, (void)spec, (void)now_ms;
-	if (out)
-		memset(out, 0, sizeof(*out));
-	return -ENOSYS;
-}
-
-int
-queue_claim_next_filtered(struct queue *q, int64_t now_ms, const char *modem,
-			  const struct queue_claim_filter *f, struct queue_msg *out)
-{
-	(void)q, (void)now_ms, (void)modem, (void)f, (void)out;
-	return -ENOSYS;
-}
-
-int
-queue_reply_enqueue2(struct queue *q, const char *to, const char *operator, const char *text,
-		     const char *encoding, int segments, int64_t now_ms, int64_t *id_out)
-{
-	(void)q, (void)to, (void)operator, (void)text, (void)encoding, (void)segments;
-	(void)now_ms, (void)id_out;
-	return -ENOSYS;
-}

@@ -28,8 +28,10 @@ fi
 block_hash() {
 	n_open=$(grep -c "^<$1>\$" "$in" || true)
 	n_close=$(grep -c "^</$1>\$" "$in" || true)
-	[ "$n_open" = 1 ] && [ "$n_close" = 1 ] ||
-		die "needs exactly one line \"<$1>\" and one line \"</$1>\" (found $n_open, $n_close)"
+	if [ "$n_open" != 1 ] || [ "$n_close" != 1 ]; then
+		die "needs exactly one line \"<$1>\" and one line \"</$1>\"" \
+			"(found $n_open, $n_close)"
+	fi
 	if [ "$(grep -c "<$1[ >]" "$in")" != 1 ]; then
 		die "has another <$1> element; only one inline <$1> is allowed"
 	fi

@@ -59,6 +59,10 @@ run_all() { # build dir, bin dir, tag
 }
 
 run_all build bin plain
+# libFuzzer targets: ~10 s each from the seed corpus, then the regression inputs
+if [[ -x tests/fuzz/run.sh && ${LOA_NO_FUZZ:-0} != 1 ]]; then
+	run_suite fuzz tests/fuzz/run.sh
+fi
 if [[ ${LOA_NO_ASAN:-0} != 1 ]]; then
 	run_all build-asan build-asan/bin asan
 fi

@@ -50,8 +50,8 @@ execs=${execs:-0}
 after=$(count_files "$work")
 why=""
 if [[ $rc -ne 0 ]]; then
-	why=$(grep -m1 -oE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)[^(]*|runtime error:.*' \
-		  -e 'invariant failed:.*' "$log")
+	why=$(grep -m1 -oE -e 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)[^(]*' \
+		  -e 'runtime error:.*' -e 'invariant failed:.*' "$log")
 	why="${why:-exit status $rc}; see $log"
 fi
 
@@ -82,6 +82,9 @@ echo "fail $execs" >"$result"
 echo "$line: FAILED ($why)"
 crash=$(grep -m1 -oE 'Test unit written to [^ ]*' "$log" | sed 's/Test unit written to //')
 [[ -n $crash ]] && echo "    input saved as $crash; keep it with: cp $crash $regress/"
-grep -E '^(==[0-9]+==|    #[0-9]+ |SUMMARY|.*runtime error|.*invariant failed)' "$log" |
-	head -n 25 | sed 's/^/    | /'
+# the report: its first line, the top frames of the first stack, the summary
+awk '/^==[0-9]+==ERROR|runtime error|invariant failed/ { print; n = 0; next }
+     /^    #[0-9]+ / && n < 4 && !done { print; n++; next }
+     /^$/ && n { done = 1 }
+     /^SUMMARY/ { print }' "$log" | head -n 12 | cut -c1-160 | sed 's/^/    | /'
 exit 1
