@@ -471,7 +471,7 @@ enum conf_kind {
 	CONF_K_INTS,  /* array or list of integers in [min, max] into int * + size_t count */
 	CONF_K_STRS,  /* array or list of strings into char ** + size_t count */
 	CONF_K_LIST,  /* list of groups, each read with .sub into an array of .size-byte structs */
-	CONF_K_PGROUP, /* optional group read with .sub into a new .size-byte struct; NULL if absent */
+	CONF_K_PGROUP, /* optional group read with .sub into a new .size-byte struct, or NULL */
 };
 
 #define CONF_F_REQUIRED 0x1 /* no default: the key must be present */
@@ -1231,34 +1231,34 @@ conf_ussd_check_screen(struct conf_ctx *ctx, const config_setting_t *g, const ch
 	case CONF_USSD_MENU:
 		/* "CON " invalid "\n" title ("\n" key ". " label)* ["\n0. " back] */
 		n = 4 + conf_utf8_chars(u->invalid_text) + 1 + conf_utf8_chars(nd->title);
-		for (size_t i = 0; i < nd->n_options; i++)
-			n += 1 + strlen(nd->options[i].key) + 2 +
-			     conf_utf8_chars(nd->options[i].label);
+		for (size_t i = 0; i < nd->n_options; i++) /* a missing key: the option's error */
+			n += 1 + strlen(nd->options[i].key ? nd->options[i].key : "") + 2 +
+			     conf_utf8_chars(nd->options[i].label ? nd->options[i].label : "");
 		if (level > 1)
 			n += 4 + conf_utf8_chars(u->back_label);
 		if (n > (size_t)u->max_screen_chars)
-			return conf_fail(ctx, g, "%s: the menu screen has %zu characters, more than "
-					 "max_screen_chars %d (counting \"CON \", the invalid-"
-					 "choice line%s)", path, n, u->max_screen_chars,
+			return conf_fail(ctx, g, "%s: the menu screen has %zu characters, more "
+					 "than max_screen_chars %d (counting \"CON \", the "
+					 "invalid-choice line%s)", path, n, u->max_screen_chars,
 					 level > 1 ? " and \"0. <back_label>\"" : "");
 		return 0;
 	case CONF_USSD_INPUT:
 		n = 4 + conf_utf8_chars(u->empty_text) + 1 + conf_utf8_chars(nd->title);
 		if (n > (size_t)u->max_screen_chars)
-			return conf_fail(ctx, config_setting_get_member(g, "title"), "%s.title: the "
-					 "prompt screen has %zu characters, more than "
-					 "max_screen_chars %d (counting \"CON \" and the empty-"
-					 "answer line)", path, n, u->max_screen_chars);
+			return conf_fail(ctx, config_setting_get_member(g, "title"),
+					 "%s.title: the prompt screen has %zu characters, more "
+					 "than max_screen_chars %d (counting \"CON \" and the "
+					 "empty-answer line)", path, n, u->max_screen_chars);
 		return conf_ussd_check_end(ctx, ts, sub, u, nd->text);
 	case CONF_USSD_ACTION:
 		return conf_ussd_check_end(ctx, ts, sub, u, nd->text);
 	case CONF_USSD_PAGES:
 		page = conf_ussd_page_chars(u, nd);
 		if (page < CONF_USSD_PAGE_MIN_CHARS)
-			return conf_fail(ctx, g, "%s: a page has room for %d characters of text, "
-					 "fewer than %d: shorten the title, invalid_text, "
-					 "next_label or back_label, or raise max_screen_chars", path,
-					 page, CONF_USSD_PAGE_MIN_CHARS);
+			return conf_fail(ctx, g, "%s: a page has room for %d characters of "
+					 "text, fewer than %d: shorten the title, invalid_text, "
+					 "next_label or back_label, or raise max_screen_chars",
+					 path, page, CONF_USSD_PAGE_MIN_CHARS);
 		n = conf_utf8_chars(nd->text);
 		if (n > (size_t)page * (CONF_USSD_PAGES_MAX / 2))
 			return conf_fail(ctx, ts, "%s: has %zu characters, more than the %d that "
@@ -1284,11 +1284,11 @@ conf_ussd_check_node(struct conf_ctx *ctx, const config_setting_t *g, const char
 	int rc;
 
 	if (level > CONF_USSD_DEPTH_MAX)
-		return conf_fail(ctx, g, "%s: too deep: menus nest at most %d levels (the main menu "
-				 "is level 1)", path, CONF_USSD_DEPTH_MAX);
+		return conf_fail(ctx, g, "%s: too deep: menus nest at most %d levels (the main "
+				 "menu is level 1)", path, CONF_USSD_DEPTH_MAX);
 	if (level == 1 && nd->kind != CONF_USSD_MENU)
-		return conf_fail(ctx, config_setting_get_member(g, "kind"), "%s.kind: the main menu "
-				 "must be of kind \"menu\"", path);
+		return conf_fail(ctx, config_setting_get_member(g, "kind"), "%s.kind: the main "
+				 "menu must be of kind \"menu\"", path);
 	for (size_t i = 0; i < 2; i++) {
 		static const char *const keys[] = { "key", "label" };
 		const config_setting_t *m = config_setting_get_member(g, keys[i]);
@@ -1331,9 +1331,9 @@ conf_ussd_check_node(struct conf_ctx *ctx, const config_setting_t *g, const char
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(nd->options[i].key, nd->options[k].key) == 0)
 				return conf_fail(ctx, conf_elem_member(list, i, "key"),
-						 "%s.options[%zu].key: key \"%s\" is already used by "
-						 "%s.options[%zu]", path, i, nd->options[i].key, path,
-						 k);
+						 "%s.options[%zu].key: key \"%s\" is already "
+						 "used by %s.options[%zu]", path, i,
+						 nd->options[i].key, path, k);
 	rc = conf_ussd_check_screen(ctx, g, path, u, nd, level);
 	for (size_t i = 0; rc == 0 && i < nd->n_options; i++) {
 		char sub[CONF_PATH_LEN];
@@ -1493,8 +1493,8 @@ static const struct conf_table conf_ussd_node_table = { conf_ussd_node_opts, NUL
 static const struct conf_opt conf_ussd_opts[] = {
 	OPT_STR("service_code", struct conf_ussd, service_code, CONF_F_NONEMPTY, NULL,
 		conf_check_ussd),
-	OPT_INT("max_screen_chars", struct conf_ussd, max_screen_chars, 160, 40,
-		CONF_USSD_SCREEN_CHARS_MAX),
+	OPT_INT("max_screen_chars", struct conf_ussd, max_screen_chars, 160,
+		CONF_USSD_SCREEN_CHARS_MIN, CONF_USSD_SCREEN_CHARS_MAX),
 	OPT_INT("session_timeout_s", struct conf_ussd, session_timeout_s, 180, 10, 3600),
 	OPT_INT("max_sessions", struct conf_ussd, max_sessions, 10000, 1, 1000000),
 	OPT_STR("invalid_text", struct conf_ussd, invalid_text, CONF_F_NONEMPTY,

@@ -79,7 +79,8 @@ struct conf_token {
  * each fixed screen fits max_screen_chars (see conf/loa.conf.example).
  */
 #define CONF_USSD_DEPTH_MAX 8            /* menu levels, the main menu being level 1 */
-#define CONF_USSD_SCREEN_CHARS_MAX 500   /* upper bound of max_screen_chars */
+#define CONF_USSD_SCREEN_CHARS_MIN 60    /* bounds of max_screen_chars */
+#define CONF_USSD_SCREEN_CHARS_MAX 500
 #define CONF_USSD_TICKET_CHARS 8         /* what "{ticket}" counts for (tickets are shorter) */
 #define CONF_USSD_PAGE_SUFFIX_CHARS 8    /* " (12/34)" after a pages title */
 #define CONF_USSD_PAGE_MIN_CHARS 20      /* a page must have room for this much text */
@@ -101,14 +102,14 @@ struct conf_ussd_node {
 	char *title;    /* menu heading, input prompt or pages heading; NULL for an action */
 	char *text;     /* pages: the long text; input, action: the END screen ({ticket}) */
 	char *category; /* report category for this branch (the deepest one wins), or NULL */
-	enum conf_action action; /* input, action: REPORT, OPTOUT, OPTIN, HELP or REPLY; else NONE */
+	enum conf_action action; /* input, action: REPORT, OPTOUT, OPTIN, HELP, REPLY; else NONE */
 	struct conf_ussd_node *options; /* menu: the choices, in order */
 	size_t n_options;
 };
 
 struct conf_ussd {
 	char *service_code;    /* e.g. "*123#"; NULL = answer any code */
-	int max_screen_chars;  /* 40..CONF_USSD_SCREEN_CHARS_MAX, default 160 */
+	int max_screen_chars;  /* CONF_USSD_SCREEN_CHARS_MIN..MAX, default 160 */
 	int session_timeout_s; /* idle time after which a session is over; 10..3600, default 180 */
 	int max_sessions;      /* sessions remembered at most (oldest evicted); default 10000 */
 	char *invalid_text;    /* line above a menu after a wrong choice */

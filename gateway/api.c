@@ -30,14 +30,13 @@
 #include "common/util.h"
 #include "conf/conf.h"
 #include "gateway/api.h"
+#include "gateway/campaign_req.h"
 #include "gateway/gw.h"
 #include "gateway/gw_text.h"
 #include "modem/modem.h"
 #include "modem/sms.h"
 #include "queue/queue.h"
 
-#define API_MAX_SEGMENTS 10
-#define API_MAX_RECIPIENTS 1000000
 
 
 /* The route being served, for the HTTP request counters (a string literal). */
@@ -169,152 +168,50 @@ api_body_json(struct api_req *r)
 	return body;
 }
 
-static int
-api_cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
-/* Optional epoch-seconds field: 0 when absent; false (400 sent) when wrong. */
-static bool
-api_epoch_field(struct api_req *r, json_t *body, const char *name, int64_t *ms)
-{
-	json_t *v = json_object_get(body, name);
-
-	*ms = 0;
-	if (!v || json_is_null(v))
-		return true;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    json_integer_value(v) > INT64_MAX / 1000) {
-		api_error(r->req, 400, "invalid", name, "%s: expected epoch seconds (an integer >= 0)",
-			  name);
-		return false;
-	}
-	*ms = json_integer_value(v) * 1000;
-	return true;
-}
 
 static void
 api_campaign_create(struct api_req *r)
 {
 	const struct loa_conf *c = r->gw->conf;
-	json_t *body, *v;
-	char **numbers = NULL;
-	size_t n = 0, distinct = 0;
-	struct modem_sms_plan plan;
-	int64_t start_ms, end_ms, id;
-	int prio = QUEUE_PRIO_NORMAL;
+	struct gw_campaign_req req;
+	char field[64], msg[320];
+	json_t *body;
+	int64_t id;
+	int rc;
 
 	if (!api_allow(r, CONF_ROLE_OFFICIAL) || !(body = api_body_json(r)))
 		return;
-	const char *known[] = { "text", "recipients", "priority", "start_at", "end_by", NULL };
-	const char *key;
-	json_object_foreach(body, key, v) {
-		bool ok = false;
-		for (const char **k = known; *k; k++)
-			ok |= strcmp(*k, key) == 0;
-		if (!ok) {
-			api_error(r->req, 400, "invalid", key, "%s: unknown field", key);
-			goto out;
-		}
+	rc = gw_campaign_req_parse(body, c->country_code, util_now_ms(), &req, field,
+				   sizeof(field), msg, sizeof(msg));
+	json_decref(body);
+	if (rc == -EINVAL) {
+		api_error(r->req, 400, "invalid", field, "%s", msg);
+		return;
 	}
-	v = json_object_get(body, "text");
-	if (!json_is_string(v)) {
-		api_error(r->req, 400, "invalid", "text", "text: %s",
-			  v ? "expected a string" : "missing");
-		goto out;
+	if (rc < 0) {
+		api_error(r->req, 500, "internal", NULL, "%s", msg);
+		return;
 	}
-	const char *text = json_string_value(v);
-	size_t text_len = json_string_length(v);
-	if (text_len == 0 || strspn(text, " \t\r\n") == text_len) {
-		api_error(r->req, 400, "invalid", "text", "text: empty");
-		goto out;
+	if (req.group || req.recurrence || req.n_poll_answers) {
+		api_error(r->req, 501, "not_implemented", req.group ? "group" : req.recurrence
+									     ? "recurrence"
+									     : "poll",
+			  "groups, recurrence and polls are not available in this version");
+		gw_campaign_req_free(&req);
+		return;
 	}
-	if (memchr(text, '\0', text_len)) {
-		api_error(r->req, 400, "invalid", "text", "text: contains a NUL character");
-		goto out;
-	}
-	if (modem_sms_plan(text, text_len, &plan) < 0) {
-		api_error(r->req, 400, "invalid", "text", "text: not valid UTF-8");
-		goto out;
-	}
-	if (plan.segments > API_MAX_SEGMENTS) {
-		api_error(r->req, 400, "invalid", "text",
-			  "text: %d SMS parts (%d %s units); at most %d parts are allowed",
-			  plan.segments, plan.units, modem_sms_encoding_name(plan.encoding),
-			  API_MAX_SEGMENTS);
-		goto out;
-	}
-	v = json_object_get(body, "priority");
-	if (v && !json_is_null(v)) {
-		prio = json_is_string(v) ? queue_priority_parse(json_string_value(v)) : -1;
-		if (prio < 0 || prio == QUEUE_PRIO_REPLY) {
-			api_error(r->req, 400, "invalid", "priority",
-				  "priority: expected \"alert\", \"normal\" or \"bulk\"");
-			goto out;
-		}
-	}
-	if (!api_epoch_field(r, body, "start_at", &start_ms) ||
-	    !api_epoch_field(r, body, "end_by", &end_ms))
-		goto out;
-	if (end_ms && end_ms <= (start_ms ? start_ms : util_now_ms())) {
-		api_error(r->req, 400, "invalid", "end_by", "end_by: must be after start_at and now");
-		goto out;
-	}
-	v = json_object_get(body, "recipients");
-	if (!json_is_array(v) || json_array_size(v) == 0) {
-		api_error(r->req, 400, "invalid", "recipients", "recipients: %s",
-			  !v ? "missing" : json_is_array(v) ? "empty" : "expected an array of strings");
-		goto out;
-	}
-	n = json_array_size(v);
-	if (n > API_MAX_RECIPIENTS) {
-		api_error(r->req, 400, "invalid", "recipients",
-			  "recipients: %zu numbers; at most %d per request", n, API_MAX_RECIPIENTS);
-		goto out;
-	}
-	numbers = calloc(n, sizeof(*numbers));
-	if (!numbers) {
-		api_error(r->req, 500, "internal", NULL, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *e = json_array_get(v, i);
-		char field[40], e164[QUEUE_NUMBER_MAX];
-		const char *why = "expected a string";
-		snprintf(field, sizeof(field), "recipients[%zu]", i);
-		if (!json_is_string(e) ||
-		    gw_text_number_normalize(json_string_value(e), c->country_code, e164, &why) < 0) {
-			char shown[48];
-			util_strlcpy(shown, json_is_string(e) ? json_string_value(e) : "", sizeof(shown));
-			api_error(r->req, 400, "invalid", field, "%s: %s: \"%s\"", field, why, shown);
-			goto out;
-		}
-		numbers[i] = strdup(e164);
-		if (!numbers[i]) {
-			api_error(r->req, 500, "internal", NULL, "out of memory");
-			goto out;
-		}
-	}
-	qsort(numbers, n, sizeof(*numbers), api_cmp_str);
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || strcmp(numbers[i], numbers[distinct - 1]) != 0) {
-			char *t = numbers[distinct];
-			numbers[distinct++] = numbers[i];
-			numbers[i] = t;
-		}
-
 	struct queue_campaign_spec spec = {
-		.text = text,
-		.encoding = modem_sms_encoding_name(plan.encoding),
-		.segments = plan.segments,
-		.priority = prio,
-		.start_at_ms = start_ms,
-		.end_by_ms = end_ms,
-		.recipients = (const char *const *)numbers,
-		.n_recipients = distinct,
+		.text = req.text,
+		.encoding = modem_sms_encoding_name(req.plan.encoding),
+		.segments = req.plan.segments,
+		.priority = req.priority,
+		.start_at_ms = req.start_at_ms,
+		.end_by_ms = req.end_by_ms,
+		.recipients = (const char *const *)req.numbers,
+		.n_recipients = req.n_numbers,
 	};
-	int rc = queue_campaign_create(r->gw->q, &spec, util_now_ms(), &id);
+	rc = queue_campaign_create(r->gw->q, &spec, util_now_ms(), &id);
 	if (rc == -ENOSPC) {
 		api_error(r->req, 503, "store_full", NULL,
 			  "the store's disk is full: the campaign was not accepted; try again later");
@@ -332,22 +229,20 @@ api_campaign_create(struct api_req *r)
 		queue_campaign_clear(&camp);
 	}
 	LOG(LOG_INFO, "api", "campaign %lld created by %s: %zu recipients, %d part(s) %s",
-	    (long long)id, r->token->name, distinct, plan.segments,
-	    modem_sms_encoding_name(plan.encoding));
+	    (long long)id, r->token->name, req.n_numbers, req.plan.segments,
+	    modem_sms_encoding_name(req.plan.encoding));
 	api_reply_json(r->req, 201,
 		       json_pack("{s:I, s:I, s:I, s:I, s:s, s:i, s:I}", "id", (json_int_t)id,
-				 "recipients", (json_int_t)distinct, "duplicates",
-				 (json_int_t)(n - distinct), "suppressed", (json_int_t)suppressed,
-				 "encoding", modem_sms_encoding_name(plan.encoding), "segments",
-				 plan.segments, "total_segments",
-				 (json_int_t)((int64_t)(distinct - (size_t)suppressed) * plan.segments)));
+				 "recipients", (json_int_t)req.n_numbers, "duplicates",
+				 (json_int_t)(req.n_given - req.n_numbers), "suppressed",
+				 (json_int_t)suppressed, "encoding",
+				 modem_sms_encoding_name(req.plan.encoding), "segments",
+				 req.plan.segments, "total_segments",
+				 (json_int_t)((int64_t)(req.n_numbers - (size_t)suppressed) *
+					      req.plan.segments)));
 	gw_dispatch_kick(r->gw);
 out:
-	if (numbers)
-		for (size_t i = 0; i < n; i++)
-			free(numbers[i]);
-	free(numbers);
-	json_decref(body);
+	gw_campaign_req_free(&req);
 }
 
 static void

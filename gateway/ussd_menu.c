@@ -323,7 +323,7 @@ ussd_menu_new(const struct conf_ussd *cfg)
 	struct ussd_menu *m;
 
 	if (!cfg || !cfg->menu || cfg->menu->kind != CONF_USSD_MENU || cfg->max_sessions < 1 ||
-	    cfg->max_screen_chars < 40 || cfg->max_screen_chars > CONF_USSD_SCREEN_CHARS_MAX ||
+	    cfg->max_screen_chars < 8 || cfg->max_screen_chars > CONF_USSD_SCREEN_CHARS_MAX ||
 	    !cfg->invalid_text || !cfg->empty_text || !cfg->back_label || !cfg->next_label ||
 	    !cfg->expired_text || !cfg->error_text)
 		return NULL;

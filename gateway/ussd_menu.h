@@ -48,7 +48,7 @@ enum ussd_menu_action {
 
 struct ussd_menu_step {
 	bool end;                      /* screen starts "END ": the session is over */
-	bool replayed;                 /* a finished session asked again: its last screen, no action */
+	bool replayed;                 /* a finished session again: its last screen, no action */
 	enum ussd_menu_action action;  /* what the gateway must do before sending screen */
 	char category[USSD_MENU_CATEGORY_SIZE]; /* REPORT: the branch's category, or "" */
 	char report_text[USSD_MENU_TEXT_SIZE];  /* REPORT: the citizen's text (trimmed) */
@@ -97,13 +97,15 @@ void ussd_menu_free(struct ussd_menu *m);
  * Main thread.
  */
 int ussd_menu_step(struct ussd_menu *m, const char *session_id, const char *service_code,
-		   const char *phone, const char *text, int64_t now_ms, struct ussd_menu_step *step);
+		   const char *phone, const char *text, int64_t now_ms,
+		   struct ussd_menu_step *step);
 
 /*
  * After the gateway performed step->action: expand "{ticket}" in step->screen to `ticket`
  * (NULL or "" removes it), and remember the result as the session's last screen, which a
  * repeated request then gets back (step->replayed) without the action running twice.
- * Returns 0, or -ENOENT when the session is no longer remembered (screen expanded anyway).
+ * Returns 0, -ENOENT when the session is no longer remembered (screen expanded anyway), or
+ * -ENOMEM (screen expanded, not remembered).
  * Main thread.
  */
 int ussd_menu_complete(struct ussd_menu *m, const char *session_id, const char *ticket,

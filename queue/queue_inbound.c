@@ -152,14 +152,32 @@ int
 queue_report_create(struct queue *q, int64_t inbound_id, const char *sender, const char *text,
 		    int64_t now_ms, char ticket[QUEUE_TICKET_LEN], int64_t *id_out)
 {
-	sqlite3_stmt *st = q->stmt[QSTMT_REPORT_INSERT];
+	return queue_report_create2(q, inbound_id, sender, text, NULL, NULL, now_ms, ticket,
+				    id_out);
+}
+
+int
+queue_report_create2(struct queue *q, int64_t inbound_id, const char *sender, const char *text,
+		     const char *category, const char *modem, int64_t now_ms,
+		     char ticket[QUEUE_TICKET_LEN], int64_t *id_out)
+{
+	static const char sql[] =
+		"INSERT INTO reports (inbound_id, ticket, sender, text, created_at, category, modem)"
+		" VALUES ($inbound_id, $ticket, $sender, $text, $now, $category, $modem)";
+	sqlite3_stmt *st;
 	char t[QUEUE_TICKET_LEN];
 	int rc;
 
-	if (!queue_number_ok(sender) || !text || !ticket || inbound_id < 0)
+	if (!q || !queue_number_ok(sender) || !text || !ticket || inbound_id < 0 ||
+	    (category && (!category[0] || strlen(category) >= 32)) ||
+	    (modem && strlen(modem) >= 32))
 		return -EINVAL;
+	st = queue_prep(q, QLAZY_REPORT_INSERT2, sql);
+	if (!st)
+		return -EIO;
 	if (!queue_bind_text(st, "$sender", sender) || !queue_bind_text(st, "$text", text) ||
-	    !queue_bind_i64(st, "$now", now_ms) ||
+	    !queue_bind_i64(st, "$now", now_ms) || !queue_bind_text(st, "$category", category) ||
+	    !queue_bind_text(st, "$modem", modem) ||
 	    !(inbound_id ? queue_bind_i64(st, "$inbound_id", inbound_id)
 			 : queue_bind_text(st, "$inbound_id", NULL))) {
 		queue_stmt_done(st);

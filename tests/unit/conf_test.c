@@ -154,6 +154,61 @@ check_token(const struct loa_conf *c, size_t i, const char *name, const char *pl
 	CHECK_EQ_STR(conf_role_name(c->tokens[i].role), conf_role_name(role));
 }
 
+/* The USSD menu shipped in conf/loa.conf and conf/loa.conf.example. */
+static void
+check_ussd(const struct loa_conf *c)
+{
+	static const char *const labels[] = { "Phan anh tin gia", "Doc Bo quy tac ung xu",
+					       "Huy nhan tin", "Dang ky nhan tin" };
+	static const char *const categories[] = { "lua_dao", "dich_benh", "mao_danh", "khac" };
+	static const enum conf_ussd_kind kinds[] = { CONF_USSD_MENU, CONF_USSD_PAGES,
+						     CONF_USSD_ACTION, CONF_USSD_ACTION };
+	const struct conf_ussd *u = c->ussd;
+	const struct conf_ussd_node *menu;
+
+	CHECK(u != NULL);
+	if (!u)
+		return;
+	CHECK_EQ_STR(u->service_code, "*123#");
+	CHECK_EQ_INT(u->max_screen_chars, 160);
+	CHECK_EQ_INT(u->session_timeout_s, 180);
+	CHECK_EQ_INT(u->max_sessions, 10000);
+	CHECK_EQ_STR(u->invalid_text, "Lua chon khong hop le");
+	CHECK_EQ_STR(u->back_label, "Quay lai");
+	CHECK_EQ_STR(u->next_label, "Tiep");
+	menu = u->menu;
+	CHECK(menu != NULL);
+	if (!menu)
+		return;
+	CHECK_EQ_STR(conf_ussd_kind_name(menu->kind), "menu");
+	CHECK(menu->key == NULL && menu->label == NULL);
+	CHECK_EQ_INT(menu->n_options, 4);
+	for (size_t i = 0; i < 4 && i < menu->n_options; i++) {
+		char key[2] = { (char)('1' + i), 0 };
+
+		CHECK_EQ_STR(menu->options[i].key, key);
+		CHECK_EQ_STR(menu->options[i].label, labels[i]);
+		CHECK_EQ_STR(conf_ussd_kind_name(menu->options[i].kind),
+			     conf_ussd_kind_name(kinds[i]));
+	}
+	if (menu->n_options < 4)
+		return;
+	CHECK_EQ_INT(menu->options[0].n_options, 4);
+	for (size_t i = 0; i < 4 && i < menu->options[0].n_options; i++) {
+		const struct conf_ussd_node *n = &menu->options[0].options[i];
+
+		CHECK_EQ_INT(n->kind, CONF_USSD_INPUT);
+		CHECK_EQ_STR(n->category, categories[i]);
+		CHECK_EQ_STR(conf_action_name(n->action), "report");
+		CHECK_CONTAINS(n->text, "{ticket}");
+		CHECK(gsm7_one_sms(n->text));
+	}
+	CHECK(menu->options[1].text && strlen(menu->options[1].text) > 400);
+	CHECK_EQ_INT(menu->options[2].action, CONF_ACTION_OPTOUT);
+	CHECK_EQ_INT(menu->options[3].action, CONF_ACTION_OPTIN);
+	CHECK(conf_ussd_page_chars(u, &menu->options[1]) >= CONF_USSD_PAGE_MIN_CHARS);
+}
+
 /* Keys shared by conf/loa.conf and conf/loa.conf.example. */
 static void
 check_common(const struct loa_conf *c)
@@ -198,6 +253,7 @@ check_common(const struct loa_conf *c)
 	CHECK_EQ_STR(conf_operator_match(c, "+84861234567")->name, "viettel");
 	CHECK_EQ_STR(conf_operator_match(c, "+84391234567")->name, "viettel");
 	CHECK(conf_operator_match(c, "+14155550100") == NULL);
+	check_ussd(c);
 }
 
 static void
@@ -335,7 +391,10 @@ test_example_documents_every_key(void)
 		"prefixes", "modems", "device", "connection", "model", "operator", "rate_per_min",
 		"health_interval_s", "inbox_interval_s", "command_timeout_s", "enabled",
 		"min_signal_dbm", "max_errors_in_row", "delivery_reports", "balance_ussd",
-		"balance_interval_s", "balance_pattern",
+		"balance_interval_s", "balance_pattern", "ussd", "service_code",
+		"max_screen_chars", "session_timeout_s", "max_sessions", "invalid_text",
+		"empty_text", "back_label", "next_label", "expired_text", "error_text", "menu",
+		"kind", "key", "label", "title", "options", "text", "category",
 	};
 	static char text[65536];
 	FILE *f = fopen("conf/loa.conf.example", "r");
@@ -384,6 +443,7 @@ test_minimal_defaults(void)
 	CHECK_EQ_INT(c->n_rules, 0);
 	CHECK_EQ_INT(c->unknown_action, CONF_ACTION_HELP);
 	CHECK(c->unknown_reply == NULL);
+	CHECK(c->ussd == NULL);
 	CHECK_EQ_INT(c->n_operators, 0);
 	CHECK(conf_operator_match(c, "+84912345678") == NULL);
 	CHECK_EQ_INT(c->n_modems, 1);
@@ -495,6 +555,28 @@ static const struct {
 	{ "bad_reply_none.conf", 4,
 	  "inbound.unknown.reply: not allowed with action \"none\" (the message is stored "
 	  "without an answer)" },
+	{ "bad_ussd_dup_key.conf", 8,
+	  "ussd.menu.options[2].key: key \"1\" is already used by ussd.menu.options[0]" },
+	{ "bad_ussd_kind.conf", 9,
+	  "ussd.menu.options[0].options[0].kind: unknown kind \"form\" (expected menu, input, "
+	  "pages, action)" },
+	{ "bad_ussd_no_text.conf", 8,
+	  "ussd.menu.options[2]: kind \"action\" needs a text (the END screen)" },
+	{ "bad_ussd_deep.conf", 12,
+	  "ussd.menu.options[0].options[0].options[0].options[0].options[0].options[0].options[0]"
+	  ".options[0]: too deep: menus nest at most 8 levels (the main menu is level 1)" },
+	{ "bad_ussd_screen.conf", 4,
+	  "ussd.menu: the menu screen has 64 characters, more than max_screen_chars 60 (counting "
+	  "\"CON \", the invalid-choice line)" },
+	{ "bad_ussd_report_action.conf", 7,
+	  "ussd.menu.options[0].action: a report needs the citizen's text: use kind \"input\"" },
+	{ "bad_ussd_ticket.conf", 7,
+	  "ussd.menu.options[0].text: {ticket} only expands for action \"report\"" },
+	{ "bad_ussd_key.conf", 6,
+	  "ussd.menu.options[0].key: \"0\" is not an option key (1 to 3 digits, not only zeros: "
+	  "\"0\" is back and \"00\" the main menu)" },
+	{ "bad_ussd_field.conf", 8, "ussd.menu.options[0].action: not used by kind \"pages\"" },
+	{ "bad_ussd_no_menu.conf", 2, "ussd: missing required key \"menu\"" },
 };
 
 static void
@@ -709,6 +791,117 @@ test_enum_names(void)
 	}
 }
 
+/* ussd: integer ranges, screens measured in characters, and messages of a few more mistakes. */
+static void
+test_ussd(void)
+{
+	static const struct {
+		const char *key;
+		long long min, max;
+	} rows[] = {
+		{ "max_screen_chars", CONF_USSD_SCREEN_CHARS_MIN, CONF_USSD_SCREEN_CHARS_MAX },
+		{ "session_timeout_s", 10, 3600 },
+		{ "max_sessions", 1, 1000000 },
+	};
+	static const struct {
+		const char *menu, *msg;
+	} bad[] = {
+		{ "kind = \"pages\"; title = \"M\"; text = \"x\";",
+		  "ussd.menu.kind: the main menu must be of kind \"menu\"" },
+		{ "key = \"1\"; title = \"M\"; options = ( { key = \"1\"; label = \"a\"; "
+		  "kind = \"action\"; action = \"help\"; text = \"h\"; } );",
+		  "ussd.menu.key: the main menu has no key" },
+		{ "title = \"M\"; options = ( { key = \"1\"; kind = \"action\"; "
+		  "action = \"help\"; text = \"h\"; } );",
+		  "ussd.menu.options[0]: missing required key \"label\"" },
+		{ "title = \"M\"; options = ();", "ussd.menu.options: must not be empty" },
+		{ "title = \"M\";",
+		  "ussd.menu: kind \"menu\" needs options ( { key = ...; label = ...; }, ... )" },
+		{ "title = \"M\"; options = ( { key = \"1\"; label = \"a\"; kind = \"input\"; "
+		  "action = \"report\"; text = \"x\"; } );",
+		  "ussd.menu.options[0]: kind \"input\" needs a title" },
+		{ "title = \"M\"; options = ( { key = \"1\"; label = \"a\"; kind = \"input\"; "
+		  "title = \"t\"; text = \"x\"; } );",
+		  "ussd.menu.options[0]: kind \"input\" needs an action" },
+		{ "title = \"M\"; options = ( { key = \"1\"; label = \"a\"; kind = \"input\"; "
+		  "title = \"t\"; action = \"report\"; text = \"Ma {so}\"; } );",
+		  "ussd.menu.options[0].text: unknown placeholder \"{so}\" (only {ticket} expands)" },
+		{ "title = \"M\"; options = ( { key = \"1\"; label = \"a\\tb\"; kind = \"action\"; "
+		  "action = \"help\"; text = \"h\"; } );",
+		  "ussd.menu.options[0].label: contains a control character (byte 1)" },
+		{ "title = \"M\"; options = ( { key = \"1\"; label = \"a\"; kind = \"action\"; "
+		  "action = \"none\"; text = \"h\"; } );",
+		  "ussd.menu.options[0].action: unknown action \"none\" (expected report, optout, "
+		  "optin, help, reply)" },
+		/* 29 characters of Vietnamese (40 bytes): 4 + 21 + 1 + 29 + 5 = 60 fits in 60 */
+		{ "title = \"Phản ánh tin giả về dịch bệnh\"; options = ( { key = \"1\"; "
+		  "label = \"a\"; kind = \"action\"; action = \"help\"; text = \"h\"; } );",
+		  NULL },
+		{ "title = \"Phản ánh tin giả về dịch bệnh!\"; options = ( { key = \"1\"; "
+		  "label = \"a\"; kind = \"action\"; action = \"help\"; text = \"h\"; } );",
+		  "ussd.menu: the menu screen has 61 characters, more than max_screen_chars 60 "
+		  "(counting \"CON \", the invalid-choice line)" },
+		/* END texts: {ticket} counts 8: 4 + 48 + 8 = 60 fits, one more does not */
+		{ "title = \"M\"; options = ( { key = \"1\"; label = \"a\"; kind = \"input\"; "
+		  "title = \"t\"; action = \"report\"; "
+		  "text = \"Da ghi nhan phan anh cua ban, xin cam on Ma so: {ticket}\"; } );", NULL },
+		{ "title = \"M\"; options = ( { key = \"1\"; label = \"a\"; kind = \"input\"; "
+		  "title = \"t\"; action = \"report\"; "
+		  "text = \"Da ghi nhan phan anh cua ban, xin cam on. Ma so: {ticket}\"; } );",
+		  "ussd.menu.options[0].text: the END screen has 61 characters, more than "
+		  "max_screen_chars 60 (counting \"END \" and {ticket} as 8)" },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		long long vals[4] = { rows[i].min - 1, rows[i].min, rows[i].max, rows[i].max + 1 };
+
+		for (int k = 0; k < 4; k++) {
+			char text[512], err[512] = "", want[256];
+			struct loa_conf *c = NULL;
+			bool good = k == 1 || k == 2;
+			int rc;
+
+			snprintf(text, sizeof(text), "ussd = { %s = %lld; menu = { title = \"M\"; "
+				 "options = ( { key = \"1\"; label = \"a\"; kind = \"action\"; "
+				 "action = \"help\"; text = \"h\"; } ); }; };\n" MODEM_PLAIN,
+				 rows[i].key, vals[k]);
+			rc = load_text(text, &c, err, sizeof(err));
+			CHECK_EQ_INT(rc, good ? 0 : -EINVAL);
+			if (good && c) {
+				long long got = i == 0 ? c->ussd->max_screen_chars :
+						i == 1 ? c->ussd->session_timeout_s :
+							 c->ussd->max_sessions;
+
+				CHECK_EQ_INT(got, vals[k]);
+				CHECK(c->ussd->service_code == NULL);
+				CHECK_EQ_STR(c->ussd->error_text,
+					     "He thong dang ban. Vui long thu lai sau.");
+			}
+			if (!good) {
+				snprintf(want, sizeof(want), "ussd.%s: must be between %lld and %lld, "
+					 "got %lld", rows[i].key, rows[i].min, rows[i].max, vals[k]);
+				CHECK_EQ_STR(err_message(err), want);
+			}
+			conf_free(c);
+		}
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[1024], err[512] = "";
+		struct loa_conf *c = NULL;
+		int rc;
+
+		snprintf(text, sizeof(text), "ussd = { max_screen_chars = 60; menu = { %s }; };\n"
+			 MODEM_PLAIN, bad[i].menu);
+		rc = load_text(text, &c, err, sizeof(err));
+		if (rc != (bad[i].msg ? -EINVAL : 0))
+			fprintf(stderr, "  ussd case %zu: rc %d %s\n", i, rc, err);
+		CHECK_EQ_INT(rc, bad[i].msg ? -EINVAL : 0);
+		if (bad[i].msg)
+			CHECK_EQ_STR(err_message(err), bad[i].msg);
+		conf_free(c);
+	}
+}
+
 static void
 test_null_safety(void)
 {
@@ -722,4 +915,5 @@ TEST_MAIN("conf", TEST_CASE(test_default_conf), TEST_CASE(test_example_conf),
 	  TEST_CASE(test_example_documents_every_key), TEST_CASE(test_minimal_defaults),
 	  TEST_CASE(test_bad_files), TEST_CASE(test_missing_file), TEST_CASE(test_error_buffer),
 	  TEST_CASE(test_include), TEST_CASE(test_int64_and_hash_case),
-	  TEST_CASE(test_integer_ranges), TEST_CASE(test_enum_names), TEST_CASE(test_null_safety))
+	  TEST_CASE(test_integer_ranges), TEST_CASE(test_enum_names), TEST_CASE(test_ussd),
+	  TEST_CASE(test_null_safety))

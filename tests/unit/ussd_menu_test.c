@@ -454,6 +454,7 @@ test_pages_marks(void)
 		char text[2048] = "", group[4096], joined[4096];
 		struct loa_conf *c;
 		struct ussd_menu *m;
+		size_t n;
 		int room;
 
 		for (int i = 0; i < shift; i++)
@@ -474,7 +475,8 @@ test_pages_marks(void)
 		room = conf_ussd_page_chars(c->ussd, &c->ussd->menu->options[1]);
 		CHECK_EQ_INT(room, 70 - 4 - 21 - 1 - 8 - 12);
 		if (m) {
-			CHECK(walk_pages(m, c->ussd, "k", joined, sizeof(joined), (size_t)room) >= 4);
+			n = walk_pages(m, c->ussd, "k", joined, sizeof(joined), (size_t)room);
+			CHECK(n >= 4);
 			CHECK_EQ_STR(joined, text);
 		}
 		ussd_menu_free(m);
@@ -731,12 +733,15 @@ test_leaf_kinds(void)
 		" { key = \"3\"; label = \"T\"; category = \"tong\"; title = \"T\"; options = (\n"
 		"   { key = \"12\"; label = \"x\"; kind = \"input\"; title = \"Nhap\"; "
 		"action = \"report\"; text = \"OK {ticket}\"; } ); },\n"
-		" { key = \"4\"; label = \"L2\"; title = \"2\"; options = ( { key = \"1\"; label = \"3\";"
-		" title = \"3\"; options = ( { key = \"1\"; label = \"4\"; title = \"4\"; options = ("
-		" { key = \"1\"; label = \"5\"; title = \"5\"; options = ( { key = \"1\"; label = \"6\";"
-		" title = \"6\"; options = ( { key = \"1\"; label = \"7\"; title = \"7\"; options = ("
-		" { key = \"1\"; label = \"8\"; kind = \"input\"; category = \"sau\"; title = \"8\";"
-		" action = \"report\"; text = \"OK\"; } ); } ); } ); } ); } ); } ); } ); }; };");
+		" { key = \"4\"; label = \"L2\"; title = \"2\"; options = (\n"
+		"  { key = \"1\"; label = \"3\"; title = \"3\"; options = (\n"
+		"   { key = \"1\"; label = \"4\"; title = \"4\"; options = (\n"
+		"    { key = \"1\"; label = \"5\"; title = \"5\"; options = (\n"
+		"     { key = \"1\"; label = \"6\"; title = \"6\"; options = (\n"
+		"      { key = \"1\"; label = \"7\"; title = \"7\"; options = (\n"
+		"       { key = \"1\"; label = \"8\"; kind = \"input\"; category = \"sau\";\n"
+		"         title = \"8\"; action = \"report\"; text = \"OK\"; }\n"
+		" ); } ); } ); } ); } ); } ); } ); }; };");
 	struct ussd_menu *m = c ? ussd_menu_new(c->ussd) : NULL;
 	struct ussd_menu_step st;
 
@@ -844,7 +849,7 @@ test_bound_without_conf_checks(void)
 TEST_MAIN("ussd_menu", TEST_CASE(test_first_dial), TEST_CASE(test_report_session),
 	  TEST_CASE(test_optout_optin), TEST_CASE(test_invalid_choice),
 	  TEST_CASE(test_back_and_main), TEST_CASE(test_empty_input), TEST_CASE(test_pages),
-	  TEST_CASE(test_pages_marks), 	  TEST_CASE(test_pages_at_spaces), TEST_CASE(test_expiry),
+	  TEST_CASE(test_pages_marks), TEST_CASE(test_pages_at_spaces), TEST_CASE(test_expiry),
 	  TEST_CASE(test_session_other_phone), TEST_CASE(test_eviction),
 	  TEST_CASE(test_fail_then_retry), TEST_CASE(test_refused_requests),
 	  TEST_CASE(test_long_text), TEST_CASE(test_leaf_kinds), TEST_CASE(test_every_screen_fits),
