@@ -46,6 +46,14 @@ $(BUILD)/libmodemsim.a: $(filter-out %_main.o,$(SIM_OBJS))
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
+# The dashboard page embedded into loagw (scripts/embed.sh; see gateway/dashboard/).
+$(BUILD)/gen/dashboard_html.c: gateway/dashboard/index.html scripts/embed.sh
+	@mkdir -p $(@D)
+	sh scripts/embed.sh $< $@
+$(BUILD)/gen/dashboard_html.o: $(BUILD)/gen/dashboard_html.c gateway/dashboard/dashboard.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+$(BUILD)/libgateway.a: $(BUILD)/gen/dashboard_html.o
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

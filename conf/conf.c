@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <sys/stat.h>
 
@@ -314,6 +315,41 @@ conf_check_prefix(struct conf_ctx *ctx, const config_setting_t *s, const char *p
 	if (!ok)
 		return conf_fail(ctx, s, "%s: must be \"+\" followed by 1 to %d digits (e.g. "
 				 "\"+8486\"), got \"%s\"", path, CONF_PREFIX_DIGITS_MAX, value);
+	return 0;
+}
+
+/* An IANA time zone the system knows (tzdata), e.g. "Asia/Ho_Chi_Minh", or "UTC". */
+static int
+conf_check_timezone(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+		    const char *value)
+{
+	char file[512];
+	bool ok = strcmp(value, "UTC") == 0;
+
+	if (!ok && !strstr(value, "..") && value[0] != '/') {
+		snprintf(file, sizeof(file), "/usr/share/zoneinfo/%s", value);
+		ok = access(file, R_OK) == 0;
+	}
+	if (!ok)
+		return conf_fail(ctx, s, "%s: unknown time zone \"%s\" (an IANA name such as "
+				 "\"Asia/Ho_Chi_Minh\"; is the tzdata package installed?)", path, value);
+	return 0;
+}
+
+/* "HH:MM-HH:MM" (may span midnight), or "" for no quiet hours. */
+static int
+conf_check_quiet(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+		 const char *value)
+{
+	int h1, m1, h2, m2, n = 0;
+
+	if (!*value)
+		return 0;
+	if (sscanf(value, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2, &n) != 4 || value[n] ||
+	    h1 > 23 || h2 > 23 || m1 > 59 || m2 > 59 || h1 < 0 || h2 < 0 || m1 < 0 || m2 < 0 ||
+	    (h1 == h2 && m1 == m2))
+		return conf_fail(ctx, s, "%s: expected \"HH:MM-HH:MM\" (e.g. \"21:00-07:00\") or "
+				 "\"\" for none, got \"%s\"", path, value);
 	return 0;
 }
 
@@ -1380,6 +1416,7 @@ static const struct conf_table conf_log_table = { conf_log_opts, NULL };
 
 static const struct conf_opt conf_store_opts[] = {
 	OPT_STR("path", struct loa_conf, store_path, CONF_F_NONEMPTY, "var/loa.db", NULL),
+	OPT_INT("retention_days", struct loa_conf, retention_days, 365, 0, 36500),
 	OPT_END,
 };
 static const struct conf_table conf_store_table = { conf_store_opts, NULL };
@@ -1392,6 +1429,10 @@ static const struct conf_opt conf_dispatch_opts[] = {
 		 conf_backoff_default),
 	OPT_STR("country_code", struct loa_conf, country_code, 0, "84", conf_check_country),
 	OPT_BOOL("allow_offnet", struct loa_conf, allow_offnet, true),
+	OPT_STR("timezone", struct loa_conf, timezone, CONF_F_NONEMPTY, "Asia/Ho_Chi_Minh",
+		conf_check_timezone),
+	OPT_STR("quiet_hours", struct loa_conf, quiet_hours, 0, "21:00-07:00", conf_check_quiet),
+	OPT_INT("daily_cap", struct loa_conf, daily_cap, 5, 0, 1000),
 	OPT_END,
 };
 static const struct conf_table conf_dispatch_table = { conf_dispatch_opts, NULL };
@@ -1435,6 +1476,10 @@ static const struct conf_table conf_unknown_table = { conf_unknown_opts, NULL };
 static const struct conf_opt conf_inbound_opts[] = {
 	OPT_LIST("rules", struct loa_conf, rules, n_rules, 0, struct conf_rule, &conf_rule_table),
 	OPT_GROUP("unknown", &conf_unknown_table),
+	OPT_INT("max_replies_per_hour", struct loa_conf, max_replies_per_hour, 5, 0, 1000),
+	OPT_INT("reassembly_timeout_s", struct loa_conf, reassembly_timeout_s, 600, 5, 86400),
+	OPT_STR("poll_reply", struct loa_conf, poll_reply, 0,
+		"Da ghi nhan binh chon cua ban. Cam on ban.", NULL),
 	OPT_END,
 };
 static const struct conf_table conf_inbound_table = { conf_inbound_opts, conf_post_inbound };

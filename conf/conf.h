@@ -141,6 +141,7 @@ struct loa_conf {
 
 	/* store = { path = "var/loa.db"; }; */
 	char *store_path;
+	int retention_days; /* citizens' SMS and reports older than this are purged; 0 = keep */
 
 	/* dispatch = { uncertain = "resend"|"fail"; max_attempts; backoff_s = [..]; country_code;
 	 *              allow_offnet; }; */
@@ -150,6 +151,9 @@ struct loa_conf {
 	size_t n_backoff;
 	char *country_code; /* digits, default "84": 0912… -> +84912… */
 	bool allow_offnet;  /* send through a modem of another operator when none matches, default true */
+	char *timezone;     /* IANA name for quiet hours and schedules, default "Asia/Ho_Chi_Minh" */
+	char *quiet_hours;  /* "HH:MM-HH:MM" local, no broadcasts but alerts; "" none; default 21:00-07:00 */
+	int daily_cap;      /* broadcast messages a number gets in 24 h at most; 0 = no cap; default 5 */
 
 	/* api = { listen = "127.0.0.1"; port = 8080; max_body = 1048576; tokens = ( … ); }; */
 	char *api_listen;
@@ -163,6 +167,9 @@ struct loa_conf {
 	size_t n_rules;
 	enum conf_action unknown_action;
 	char *unknown_reply;
+	int max_replies_per_hour; /* automatic answers to one number an hour at most; default 5 */
+	int reassembly_timeout_s; /* an incomplete multipart SMS is routed as-is after; default 600 */
+	char *poll_reply;         /* answer to a poll vote; "" for none */
 
 	struct conf_operator *operators;
 	size_t n_operators;

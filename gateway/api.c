@@ -30,6 +30,7 @@
 #include "common/util.h"
 #include "conf/conf.h"
 #include "gateway/api.h"
+#include "gateway/dashboard/dashboard.h"
 #include "gateway/campaign_req.h"
 #include "gateway/gw.h"
 #include "gateway/gw_text.h"
@@ -96,6 +97,20 @@ api_sha256_hex(const char *s, char out[65])
 	for (unsigned i = 0; i < 32; i++)
 		sprintf(out + 2 * i, "%02x", md[i]);
 	out[64] = '\0';
+}
+
+const struct conf_token *
+gw_api_token_lookup(const struct gw *gw, const char *token)
+{
+	char hex[65];
+
+	if (!token || !*token)
+		return NULL;
+	api_sha256_hex(token, hex);
+	for (size_t i = 0; i < gw->conf->n_tokens; i++)
+		if (CRYPTO_memcmp(hex, gw->conf->tokens[i].sha256_hex, 64) == 0)
+			return &gw->conf->tokens[i];
+	return NULL;
 }
 
 static const struct conf_token *
@@ -170,139 +185,6 @@ api_body_json(struct api_req *r)
 
 
 
-static void
-api_campaign_create(struct api_req *r)
-{
-	const struct loa_conf *c = r->gw->conf;
-	struct gw_campaign_req req;
-	char field[64], msg[320];
-	json_t *body;
-	int64_t id;
-	int rc;
-
-	if (!api_allow(r, CONF_ROLE_OFFICIAL) || !(body = api_body_json(r)))
-		return;
-	rc = gw_campaign_req_parse(body, c->country_code, util_now_ms(), &req, field,
-				   sizeof(field), msg, sizeof(msg));
-	json_decref(body);
-	if (rc == -EINVAL) {
-		api_error(r->req, 400, "invalid", field, "%s", msg);
-		return;
-	}
-	if (rc < 0) {
-		api_error(r->req, 500, "internal", NULL, "%s", msg);
-		return;
-	}
-	if (req.group || req.recurrence || req.n_poll_answers) {
-		api_error(r->req, 501, "not_implemented", req.group ? "group" : req.recurrence
-									     ? "recurrence"
-									     : "poll",
-			  "groups, recurrence and polls are not available in this version");
-		gw_campaign_req_free(&req);
-		return;
-	}
-	struct queue_campaign_spec spec = {
-		.text = req.text,
-		.encoding = modem_sms_encoding_name(req.plan.encoding),
-		.segments = req.plan.segments,
-		.priority = req.priority,
-		.start_at_ms = req.start_at_ms,
-		.end_by_ms = req.end_by_ms,
-		.recipients = (const char *const *)req.numbers,
-		.n_recipients = req.n_numbers,
-	};
-	rc = queue_campaign_create(r->gw->q, &spec, util_now_ms(), &id);
-	if (rc == -ENOSPC) {
-		api_error(r->req, 503, "store_full", NULL,
-			  "the store's disk is full: the campaign was not accepted; try again later");
-		goto out;
-	}
-	if (rc < 0) {
-		api_error(r->req, 500, "internal", NULL, "the campaign could not be stored: %s",
-			  strerror(-rc));
-		goto out;
-	}
-	struct queue_campaign camp;
-	int64_t suppressed = 0;
-	if (queue_campaign_get(r->gw->q, id, &camp) == 0) {
-		suppressed = camp.counts[QUEUE_SUPPRESSED];
-		queue_campaign_clear(&camp);
-	}
-	LOG(LOG_INFO, "api", "campaign %lld created by %s: %zu recipients, %d part(s) %s",
-	    (long long)id, r->token->name, req.n_numbers, req.plan.segments,
-	    modem_sms_encoding_name(req.plan.encoding));
-	api_reply_json(r->req, 201,
-		       json_pack("{s:I, s:I, s:I, s:I, s:s, s:i, s:I}", "id", (json_int_t)id,
-				 "recipients", (json_int_t)req.n_numbers, "duplicates",
-				 (json_int_t)(req.n_given - req.n_numbers), "suppressed",
-				 (json_int_t)suppressed, "encoding",
-				 modem_sms_encoding_name(req.plan.encoding), "segments",
-				 req.plan.segments, "total_segments",
-				 (json_int_t)((int64_t)(req.n_numbers - (size_t)suppressed) *
-					      req.plan.segments)));
-	gw_dispatch_kick(r->gw);
-out:
-	gw_campaign_req_free(&req);
-}
-
-static void
-api_campaign_get(struct api_req *r, int64_t id)
-{
-	struct queue_campaign camp;
-
-	if (!api_allow(r, CONF_ROLE_VIEWER))
-		return;
-	int rc = queue_campaign_get(r->gw->q, id, &camp);
-	if (rc == -ENOENT) {
-		api_error(r->req, 404, "not_found", NULL, "no campaign %lld", (long long)id);
-		return;
-	}
-	if (rc < 0) {
-		api_error(r->req, 500, "internal", NULL, "store error: %s", strerror(-rc));
-		return;
-	}
-	json_t *counts = json_object();
-	int64_t done = 0;
-	for (int s = 0; s < _QUEUE_STATE_COUNT; s++) {
-		json_object_set_new(counts, queue_state_name(s), json_integer(camp.counts[s]));
-		if (s != QUEUE_QUEUED && s != QUEUE_SENDING)
-			done += camp.counts[s];
-	}
-	api_reply_json(r->req, 200,
-		       json_pack("{s:I, s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:o}", "id",
-				 (json_int_t)camp.id, "text", camp.text, "encoding", camp.encoding,
-				 "segments", camp.segments, "priority",
-				 queue_priority_name(camp.priority), "created_at",
-				 (json_int_t)(camp.created_at_ms / 1000), "start_at",
-				 (json_int_t)(camp.start_at_ms / 1000), "end_by",
-				 (json_int_t)(camp.end_by_ms / 1000), "total", (json_int_t)camp.total,
-				 "done", (json_int_t)done, "counts", counts));
-	queue_campaign_clear(&camp);
-}
-
-struct api_reports_ctx {
-	json_t *arr;
-	bool raw_numbers;
-	int64_t last;
-};
-
-static int
-api_report_cb(const struct queue_report *rep, void *arg)
-{
-	struct api_reports_ctx *ctx = arg;
-	char masked[LOG_MASK_LEN];
-
-	json_array_append_new(
-		ctx->arr,
-		json_pack("{s:I, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)rep->id, "ticket",
-			  rep->ticket, "sender",
-			  ctx->raw_numbers ? rep->sender : log_mask(rep->sender, masked), "text",
-			  rep->text ? rep->text : "", "status", rep->status, "created_at",
-			  (json_int_t)(rep->created_at_ms / 1000)));
-	ctx->last = rep->id;
-	return 0;
-}
-
 /* Integer query parameter in [min, max]; def when absent; false (400 sent) when wrong. */
 bool
 api_query_int(struct api_req *r, struct evkeyvalq *q, const char *name, long long def,
@@ -326,38 +208,6 @@ api_query_int(struct api_req *r, struct evkeyvalq *q, const char *name, long lon
 }
 
 static void
-api_reports(struct api_req *r)
-{
-	struct evkeyvalq q;
-	long long after, limit;
-
-	if (!api_allow(r, CONF_ROLE_VIEWER))
-		return;
-	evhttp_parse_query_str(evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->req))
-				       ? evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->req))
-				       : "",
-			       &q);
-	if (!api_query_int(r, &q, "after", 0, 0, INT64_MAX, &after) ||
-	    !api_query_int(r, &q, "limit", 100, 1, 1000, &limit)) {
-		evhttp_clear_headers(&q);
-		return;
-	}
-	evhttp_clear_headers(&q);
-	struct api_reports_ctx ctx = { .arr = json_array(),
-				       .raw_numbers = r->token->role == CONF_ROLE_ADMIN,
-				       .last = after };
-	int rc = queue_reports_list(r->gw->q, after, (int)limit, api_report_cb, &ctx);
-	if (rc < 0) {
-		json_decref(ctx.arr);
-		api_error(r->req, 500, "internal", NULL, "store error: %s", strerror(-rc));
-		return;
-	}
-	api_reply_json(r->req, 200,
-		       json_pack("{s:o, s:I}", "reports", ctx.arr, "next_after",
-				 (json_int_t)ctx.last));
-}
-
-static void
 api_healthz(struct api_req *r)
 {
 	int ready = 0;
@@ -370,17 +220,36 @@ api_healthz(struct api_req *r)
 				 gw_dispatch_in_flight(r->gw)));
 }
 
-/* "/v1/campaigns/123" -> 123; -1 when the tail is not a positive integer. */
-static int64_t
-api_tail_id(const char *tail)
+int64_t
+api_parse_id(const char *s)
 {
 	char *end;
 
-	if (!isdigit((unsigned char)*tail))
+	if (!isdigit((unsigned char)*s))
 		return -1;
 	errno = 0;
-	long long id = strtoll(tail, &end, 10);
+	long long id = strtoll(s, &end, 10);
 	return errno || *end || id <= 0 ? -1 : id;
+}
+
+void
+api_query(struct api_req *r, struct evkeyvalq *q)
+{
+	const char *qs = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->req));
+
+	q->tqh_first = NULL;
+	q->tqh_last = &q->tqh_first;
+	evhttp_parse_query_str(qs ? qs : "", q);
+}
+
+void
+api_audit(struct api_req *r, const char *action, const char *object, int code, const char *detail)
+{
+	int rc = queue_audit(r->gw->q, r->token ? r->token->name : "-", action, object, code, detail,
+			     util_now_ms());
+	if (rc < 0)
+		LOG(LOG_ERROR, "api", "audit %s %s: cannot record it: %s", action, object,
+		    strerror(-rc));
 }
 
 void
@@ -389,6 +258,71 @@ api_method_not_allowed(struct api_req *r, const char *allow)
 	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Allow", allow);
 	api_error(r->req, 405, "method_not_allowed", NULL, "use %s on %s", allow, r->path);
 }
+
+/* GET /dashboard: the page embedded from gateway/dashboard/index.html (no token: it asks). */
+static void
+api_dashboard(struct api_req *r)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	struct evbuffer *out;
+
+	if (r->method != EVHTTP_REQ_GET && r->method != EVHTTP_REQ_HEAD) {
+		api_method_not_allowed(r, "GET");
+		return;
+	}
+	out = evbuffer_new();
+	if (!out) {
+		api_error(r->req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
+	evhttp_add_header(h, "Content-Security-Policy", gw_dashboard_csp);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	evhttp_add_header(h, "Cache-Control", "no-cache");
+	evbuffer_add_reference(out, gw_dashboard_html, gw_dashboard_html_len, NULL, NULL);
+	api_count("/dashboard", 200);
+	evhttp_send_reply(r->req, 200, "OK", out);
+	evbuffer_free(out);
+}
+
+static void
+api_root(struct api_req *r)
+{
+	if (strcmp(r->tail, "") != 0) {
+		api_error(r->req, 404, "not_found", NULL, "no such route: %s", r->path);
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Location", "/dashboard");
+	api_count("/", 302);
+	evhttp_send_reply(r->req, 302, "Found", NULL);
+}
+
+static void
+api_metrics(struct api_req *r)
+{
+	api_count("/metrics", 200);
+	gw_metrics_serve(r->gw, r->req);
+}
+
+/* Routes by path prefix; `exact` routes match only the path itself. Most specific first. */
+static const struct api_route {
+	const char *prefix;
+	bool exact;
+	void (*fn)(struct api_req *r);
+} api_routes[] = {
+	{ "/healthz", true, api_healthz },
+	{ "/metrics", true, api_metrics },
+	{ "/dashboard", true, api_dashboard },
+	{ "/v1/campaigns", false, api_campaigns_route },
+	{ "/v1/modems", false, api_modems_route },
+	{ "/v1/reports", false, api_reports_route },
+	{ "/v1/ussd", true, api_ussd_route },
+	{ "/v1/optouts", false, api_optouts_route },
+	{ "/v1/audit", true, api_audit_route },
+	{ "/", false, api_root },
+};
 
 static void
 api_route_cb(struct evhttp_request *req, void *arg)
@@ -401,54 +335,24 @@ api_route_cb(struct evhttp_request *req, void *arg)
 	r.token = api_find_token(r.gw, req);
 	api_gw = r.gw;
 	api_route = "other";
-	if (strcmp(r.path, "/metrics") == 0) {
-		api_count("/metrics", 200);
-		gw_metrics_serve(r.gw, req);
-		return;
-	}
-	if (strcmp(r.path, "/healthz") == 0)
-		api_route = "/healthz";
-	else if (strcmp(r.path, "/v1/campaigns") == 0)
-		api_route = "/v1/campaigns";
-	else if (strncmp(r.path, "/v1/campaigns/", 14) == 0)
-		api_route = "/v1/campaigns/{id}";
-	else if (strcmp(r.path, "/v1/modems") == 0)
-		api_route = "/v1/modems";
-	else if (strncmp(r.path, "/v1/modems/", 11) == 0)
-		api_route = strstr(r.path + 11, "/ussd") ? "/v1/modems/{name}/ussd" : "/v1/modems/{name}";
-	else if (strcmp(r.path, "/v1/reports") == 0)
-		api_route = "/v1/reports";
 	if (r.gw->stopping && r.method != EVHTTP_REQ_GET) {
 		api_error(req, 503, "unavailable", NULL, "the gateway is stopping");
 		return;
 	}
-	if (strcmp(r.path, "/healthz") == 0) {
-		api_healthz(&r);
-	} else if (strcmp(r.path, "/v1/campaigns") == 0) {
-		if (r.method == EVHTTP_REQ_POST)
-			api_campaign_create(&r);
-		else
-			api_method_not_allowed(&r, "POST");
-	} else if (strncmp(r.path, "/v1/campaigns/", 14) == 0) {
-		int64_t id = api_tail_id(r.path + 14);
-		if (id < 0) {
-			if (api_allow(&r, CONF_ROLE_VIEWER))
-				api_error(req, 404, "not_found", NULL, "no such route: %s", r.path);
-		} else if (r.method != EVHTTP_REQ_GET) {
-			api_method_not_allowed(&r, "GET");
-		} else {
-			api_campaign_get(&r, id);
-		}
-	} else if (strcmp(r.path, "/v1/modems") == 0 || strncmp(r.path, "/v1/modems/", 11) == 0) {
-		api_modems_route(&r);
-	} else if (strcmp(r.path, "/v1/reports") == 0) {
-		if (r.method == EVHTTP_REQ_GET)
-			api_reports(&r);
-		else
-			api_method_not_allowed(&r, "GET");
-	} else {
-		api_error(req, 404, "not_found", NULL, "no such route: %s", r.path);
+	for (size_t i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
+		const struct api_route *rt = &api_routes[i];
+		size_t n = strlen(rt->prefix);
+		if (strncmp(r.path, rt->prefix, n) != 0)
+			continue;
+		if (rt->exact ? r.path[n] != '\0'
+			      : (r.path[n] != '\0' && r.path[n] != '/' && rt->prefix[n - 1] != '/'))
+			continue;
+		r.tail = r.path + n;
+		api_route = rt->prefix;
+		rt->fn(&r);
+		return;
 	}
+	api_error(req, 404, "not_found", NULL, "no such route: %s", r.path);
 }
 
 int

@@ -9,6 +9,7 @@
 #include <event2/http.h>
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "conf/conf.h"
 
@@ -19,6 +20,7 @@ struct api_req {
 	struct gw *gw;
 	struct evhttp_request *req;
 	const char *path; /* without the query */
+	const char *tail; /* the path after the route's prefix ("" or "/...") */
 	enum evhttp_cmd_type method;
 	const struct conf_token *token; /* NULL when none given or unknown */
 };
@@ -39,7 +41,20 @@ void api_method_not_allowed(struct api_req *r, const char *allow);
 /* Count a reply for /metrics (api_reply_json counts its own; asynchronous replies call it). */
 void api_count(const char *route, int code);
 
-/* api_modems.c: /v1/modems, /v1/modems/{name}, /v1/modems/{name}/ussd */
-void api_modems_route(struct api_req *r);
+/* "123" -> 123; -1 when s is not a positive integer. */
+int64_t api_parse_id(const char *s);
+/* The request's query parameters (free with evhttp_clear_headers). */
+void api_query(struct api_req *r, struct evkeyvalq *q);
+/* Record an audit entry for a write by the request's token. */
+void api_audit(struct api_req *r, const char *action, const char *object, int code,
+	       const char *detail);
+
+/* Route handlers (one file each): */
+void api_modems_route(struct api_req *r);    /* api_modems.c: /v1/modems[/{name}[/ussd]] */
+void api_campaigns_route(struct api_req *r); /* api_campaigns.c: /v1/campaigns[...] */
+void api_reports_route(struct api_req *r);   /* api_reports.c: /v1/reports[...] */
+void api_optouts_route(struct api_req *r);   /* api_reports.c: /v1/optouts */
+void api_audit_route(struct api_req *r);     /* api_reports.c: /v1/audit */
+void api_ussd_route(struct api_req *r);      /* api_ussd.c: /v1/ussd (aggregator callback) */
 
 #endif

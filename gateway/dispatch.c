@@ -27,6 +27,7 @@
 #include "common/util.h"
 #include "conf/conf.h"
 #include "gateway/gw.h"
+#include "gateway/schedule.h"
 #include "modem/modem.h"
 #include "queue/queue.h"
 
@@ -116,12 +117,67 @@ gw_dispatch_schedule(struct gw *gw, int64_t at_ms, int64_t now)
 	event_add(gw->dispatch_ev, &tv);
 }
 
+/* Is some modem of operator `op` ready to send? */
+static bool
+gw_operator_served(const struct gw *gw, const char *op)
+{
+	for (size_t i = 0; i < gw->n_slots; i++) {
+		const char *o = modem_conf(gw->slots[i].modem)->operator_name;
+		if (o && strcmp(o, op) == 0 && modem_state(gw->slots[i].modem) == MODEM_ST_READY)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Claim for slot s. A modem with an operator takes its own operator's numbers first (on-net is
+ * cheaper and surer); then, when allow_offnet, numbers of operators no ready modem serves and
+ * numbers of unknown operators. A modem without an operator takes anything. During quiet hours
+ * only alerts and replies go. Each number gets at most daily_cap broadcasts in 24 h.
+ */
+static int
+gw_dispatch_claim(struct gw *gw, struct gw_slot *s, int64_t now, bool quiet, struct queue_msg *out)
+{
+	const struct loa_conf *c = gw->conf;
+	const char *own = modem_conf(s->modem)->operator_name;
+	struct queue_claim_filter f = {
+		.min_priority = quiet ? QUEUE_PRIO_ALERT : QUEUE_PRIO_BULK,
+		.daily_cap = c->daily_cap,
+	};
+	int rc;
+
+	if (!own)
+		return queue_claim_next_filtered(gw->q, now, modem_name(s->modem), &f, out);
+	const char *mine[1] = { own };
+	f.operators = mine;
+	f.n_operators = 1;
+	rc = queue_claim_next_filtered(gw->q, now, modem_name(s->modem), &f, out);
+	if (rc != 0 || !c->allow_offnet)
+		return rc;
+	const char *orphans[64];
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_operators && n < 64; i++)
+		if (strcmp(c->operators[i].name, own) != 0 &&
+		    !gw_operator_served(gw, c->operators[i].name))
+			orphans[n++] = c->operators[i].name;
+	f.operators = orphans;
+	f.n_operators = n;
+	f.unknown_operator = true;
+	if (n == 0) { /* only unknown operators: an impossible operator name keeps n > 0 */
+		static const char *const none[1] = { "" };
+		f.operators = none;
+		f.n_operators = 1;
+	}
+	return queue_claim_next_filtered(gw->q, now, modem_name(s->modem), &f, out);
+}
+
 static void
 gw_dispatch_run(struct gw *gw)
 {
 	int64_t now = util_now_ms();
-	int64_t wake = INT64_MAX;
+	int64_t wake = INT64_MAX, quiet_end = 0;
 	bool idle_modem = false, store_empty = false;
+	bool quiet = gw_schedule_quiet(gw->conf->quiet_hours, now, &quiet_end);
 
 	if (gw->stopping)
 		return;
@@ -140,7 +196,7 @@ gw_dispatch_run(struct gw *gw)
 			continue;
 		}
 		idle_modem = true;
-		int rc = queue_claim_next(gw->q, now, modem_name(s->modem), &msg);
+		int rc = gw_dispatch_claim(gw, s, now, quiet, &msg);
 		if (rc < 0) {
 			LOG(LOG_ERROR, "dispatch", "cannot claim a message (%s); retrying in 1 s",
 			    strerror(-rc));
@@ -169,6 +225,10 @@ gw_dispatch_run(struct gw *gw)
 	if (idle_modem && store_empty) {
 		int64_t due = queue_next_due_ms(gw->q, now);
 		wake = due < wake ? due : wake;
+		if (quiet && quiet_end > now && quiet_end < wake)
+			wake = quiet_end; /* broadcasts held back until the quiet hours end */
+		else if (quiet && due <= now)
+			wake = quiet_end > now ? quiet_end : now + 60000;
 	} else if (idle_modem) {
 		wake = now; /* there may be more for the idle modems: run again */
 	}

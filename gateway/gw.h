@@ -20,6 +20,7 @@ struct loa_conf;
 struct modem;
 struct modem_inbound;
 struct queue;
+struct ussd_menu;
 
 /* Per-modem dispatch state: token bucket and the message in flight. */
 struct gw_slot {
@@ -68,15 +69,19 @@ struct gw {
 	struct gw_keyword *keywords; /* every rule's keywords, folded for matching */
 	size_t n_keywords;
 	struct event *dispatch_ev;
+	struct event *inbound_ev;  /* routes multipart SMS whose parts did not all come */
+	struct event *daily_ev;    /* recurrence and retention */
 	struct event *unsettled_ev;
 	struct gw_unsettled *unsettled; /* outcomes the store could not take yet */
 	size_t n_unsettled;
 	struct event *drain_ev;
 	struct evhttp *http;
+	struct ussd_menu *ussd; /* owned; NULL when the config has no ussd group */
 	int api_port;          /* the port actually bound */
 	char worker_path[PATH_MAX];
 	bool stopping;
 	int64_t started_ms;
+	int64_t last_purge_ms;
 	struct gw_metrics metrics;
 };
 
@@ -97,10 +102,20 @@ void gw_dispatch_settle(struct gw *gw, struct modem *m, int64_t msg_id,
 int gw_inbound_init(struct gw *gw);
 void gw_inbound_free(struct gw *gw);
 void gw_inbound_handle(struct gw *gw, struct modem *m, const struct modem_inbound *in);
+/* Look for incomplete multipart SMS to route (at start-up and while parts wait). */
+void gw_inbound_schedule(struct gw *gw);
 
 /* api.c: the HTTP API (docs/API.md). */
 int gw_api_start(struct gw *gw, char *err, size_t errlen);
 void gw_api_stop(struct gw *gw);
+
+/* api.c: the token whose SHA-256 matches, or NULL. */
+struct conf_token;
+const struct conf_token *gw_api_token_lookup(const struct gw *gw, const char *token);
+
+/* schedule.c: next run of a recurrence rule strictly after after_ms (local time of the config's
+ * time zone); -1 when the rule is not understood. */
+int64_t gw_schedule_next(const struct gw *gw, const char *rule, int64_t after_ms);
 
 /* metrics.c */
 struct evhttp_request;

@@ -26,6 +26,8 @@
 #include "conf/conf.h"
 #include "gateway/gw.h"
 #include "gateway/gw_text.h"
+#include "gateway/schedule.h"
+#include "gateway/ussd_menu.h"
 #include "modem/modem.h"
 #include "queue/queue.h"
 
@@ -85,6 +87,62 @@ static const struct modem_ops gw_modem_ops = {
 	.on_inbound = gw_on_inbound,
 	.on_status_report = gw_on_status_report,
 };
+
+static int
+gw_spawn_cb(const struct queue_campaign *parent, void *arg)
+{
+	struct gw *gw = arg;
+	int64_t now = util_now_ms(), child;
+	int64_t start = parent->next_run_at_ms > 0 ? parent->next_run_at_ms : now;
+	int64_t next = gw_schedule_next_run(parent->recurrence, start > now ? start : now);
+	int64_t end_by = 0;
+
+	if (parent->end_by_ms > parent->start_at_ms && parent->start_at_ms > 0)
+		end_by = start + (parent->end_by_ms - parent->start_at_ms); /* same window each run */
+	if (next < 0) {
+		LOG(LOG_ERROR, "schedule", "campaign %lld: recurrence \"%s\" not understood",
+		    (long long)parent->id, parent->recurrence);
+		return 0;
+	}
+	int rc = queue_campaign_spawn(gw->q, parent->id, start, end_by, next, now, &child);
+	if (rc < 0)
+		LOG(LOG_ERROR, "schedule", "campaign %lld: cannot start this run: %s",
+		    (long long)parent->id, strerror(-rc));
+	else
+		LOG(LOG_INFO, "schedule", "campaign %lld (%s): run %lld started, next at %lld",
+		    (long long)parent->id, parent->recurrence, (long long)child,
+		    (long long)(next / 1000));
+	return 0;
+}
+
+/*
+ * Once a minute: start the runs of recurring campaigns that are due; once a day: purge
+ * citizens' SMS and reports older than the retention.
+ */
+static void
+gw_minute_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gw *gw = arg;
+	int64_t now = util_now_ms();
+	struct timeval tv = { .tv_sec = 60 };
+
+	int n = queue_recurring_due(gw->q, now, gw_spawn_cb, gw);
+	if (n > 0)
+		gw_dispatch_kick(gw);
+	if (gw->conf->retention_days > 0 && now - gw->last_purge_ms >= 24 * 3600 * 1000LL) {
+		struct queue_purge_counts pc = { 0 };
+		int rc = queue_purge(gw->q, now - (int64_t)gw->conf->retention_days * 86400 * 1000,
+				     &pc);
+		gw->last_purge_ms = now;
+		if (rc < 0)
+			LOG(LOG_ERROR, "main", "retention purge failed: %s", strerror(-rc));
+		else if (pc.inbound || pc.reports || pc.votes)
+			LOG(LOG_NOTICE, "main", "retention (%d days): purged %lld SMS, %lld reports, "
+						"%lld votes", gw->conf->retention_days,
+			    (long long)pc.inbound, (long long)pc.reports, (long long)pc.votes);
+	}
+	evtimer_add(gw->daily_ev, &tv);
+}
 
 static void
 gw_drain_timeout_cb(evutil_socket_t fd, short what, void *arg)
@@ -189,6 +247,9 @@ gw_free(struct gw *gw)
 	gw_inbound_free(gw);
 	if (gw->drain_ev)
 		event_free(gw->drain_ev);
+	if (gw->daily_ev)
+		event_free(gw->daily_ev);
+	ussd_menu_free(gw->ussd);
 	queue_close(gw->q);
 	conf_free(gw->conf);
 	if (gw->base)
@@ -241,6 +302,11 @@ main(int argc, char **argv)
 		       gw.conf->n_modems, gw.conf->n_rules, gw.conf->n_tokens);
 		conf_free(gw.conf);
 		return 0;
+	}
+	if (gw_schedule_set_tz(gw.conf->timezone) < 0) {
+		fprintf(stderr, "loagw: cannot use the time zone %s\n", gw.conf->timezone);
+		conf_free(gw.conf);
+		return 1;
 	}
 	log_init("loagw",
 		 level_name ? (enum log_level)log_level_parse(level_name)
@@ -297,6 +363,11 @@ main(int argc, char **argv)
 	}
 	if (gw_dispatch_init(&gw) < 0)
 		goto out;
+	if (gw.conf->ussd && !(gw.ussd = ussd_menu_new(gw.conf->ussd)))
+		goto out;
+	gw.daily_ev = evtimer_new(gw.base, gw_minute_cb, &gw);
+	if (!gw.daily_ev)
+		goto out;
 	if (gw_api_start(&gw, err, sizeof(err)) < 0) {
 		LOG(LOG_ERROR, "main", "%s", err);
 		goto out;
@@ -317,6 +388,8 @@ main(int argc, char **argv)
 	LOG(LOG_INFO, "main", "loagw started: %zu modem(s), store %s", gw.n_slots,
 	    gw.conf->store_path);
 	gw_dispatch_kick(&gw);
+	gw_inbound_schedule(&gw);
+	event_active(gw.daily_ev, EV_TIMEOUT, 0);
 	event_base_dispatch(gw.base);
 
 	LOG(LOG_INFO, "main", "stopping modems");

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * queue — the SQLite backend of Loa's durable store: opening the connection, the table of
- * prepared statements, transactions, and the helpers shared by queue_outbound.c (campaigns and
- * outbound messages) and queue_inbound.c (inbound SMS, reports, opt-outs). The schema and its
+ * prepared statements, transactions, and the helpers shared by the other files:
+ * queue_campaign.c (campaigns, replies, preview), queue_claim.c (claims and next-due),
+ * queue_outbound.c (message state changes, recovery, reading), queue_inbound.c (inbound SMS,
+ * filing reports, opt-outs), queue_citizen.c (report handling, reassembly, polls, purge),
+ * queue_contacts.c (contacts and groups), queue_recur.c (recurring templates), queue_admin.c
+ * (audit, metrics, opt-out list), queue_dlr.c (delivery reports). The schema and its
  * migrations are in queue_migrate.c. Only files in queue/ include <sqlite3.h>.
  *
  * DESIGN
@@ -16,7 +20,8 @@
  *   than one fsync a commit, which at a few thousand SMS an hour is negligible; bulk work (a
  *   campaign of a million recipients) is one transaction and so one fsync.
  * - Every statement is prepared once at open from queue_stmt_sql[], indexed by enum queue_stmt,
- *   with named parameters.
+ *   with named parameters; those added with schema 3 live next to their code and are prepared
+ *   on first use by queue_prep() (enum queue_lazy_stmt), then kept like the others.
  * - Writes nest: a write function enters with queue_tx_enter(), which opens BEGIN IMMEDIATE when
  *   no transaction is open (so the function is atomic and committed on its own) and a SAVEPOINT
  *   inside a caller's queue_begin() (so it joins that unit and can still undo just itself).

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * queue — Loa's durable state: campaigns, outbound messages, inbound messages, reports,
- * opt-outs. The rest of the daemon reaches the store only through this interface, so a second
- * backend (PostgreSQL for several nodes) can be added without touching callers.
+ * queue — Loa's durable state: campaigns (with operators, groups, polls, pause, recurrence),
+ * outbound messages and fair, filtered claims, inbound messages and their reassembly, reports,
+ * polls, opt-outs, contacts and groups, the audit log and the counts for /metrics. The rest of
+ * the daemon reaches the store only through this interface, so a second backend (PostgreSQL
+ * for several nodes) can be added without touching callers.
  *
  * Durability contract (DESIGN §4):
  * - every function that changes state has committed it when it returns 0;
@@ -573,10 +575,11 @@ int queue_group_delete(struct queue *q, const char *name);
 int queue_recurring_due(struct queue *q, int64_t now_ms,
 			int (*cb)(const struct queue_campaign *parent, void *arg), void *arg);
 /*
- * In one transaction: a new campaign with the template's text/encoding/segments/priority/name/
- * poll answers, starting at start_at (0 = now), ending at end_by (0 = none), parent_id set; its
- * recipients the template's explicit ones plus its group query evaluated now (new contacts are
- * included), opted-out ones suppressed; and the template's next_run_at set to next_run_at.
+ * In one transaction: a new campaign with the template's text/encoding/segments/priority/name
+ * (a template's poll is not carried over), starting at start_at (0 = now), ending at end_by
+ * (0 = none), parent_id set; its recipients the template's explicit ones plus its group query
+ * evaluated now (new contacts are included), opted-out ones suppressed; and the template's
+ * next_run_at set to next_run_at (0: no further run; the template stays, status "recurring").
  * -ENOENT unknown template, -EINVAL not a template or bad times, -ESTALE cancelled template.
  */
 int queue_campaign_spawn(struct queue *q, int64_t parent_id, int64_t start_at_ms,

@@ -61,6 +61,11 @@ static const char queue_sql_campaign_get[] =
 static const char queue_sql_campaigns_list[] =
 	"SELECT " QUEUE_CAMPAIGN_COLS " FROM campaigns WHERE id > $after_id ORDER BY id"
 	" LIMIT $limit";
+static const char queue_sql_recount[] =
+	"INSERT INTO msg_counts (campaign_id, state, priority, n)"
+	" SELECT campaign_id, state, max(priority), count(*) FROM messages"
+	" WHERE campaign_id = $id GROUP BY state"
+	" ON CONFLICT (campaign_id, state) DO UPDATE SET n = excluded.n";
 static const char queue_sql_pause[] = "UPDATE campaigns SET paused = $paused WHERE id = $id";
 static const char queue_sql_cancelled_at[] =
 	"UPDATE campaigns SET cancelled_at = coalesce(cancelled_at, $now) WHERE id = $id";
@@ -212,6 +217,20 @@ queue_poll_answers_insert(struct queue *q, int64_t id, const struct queue_campai
 }
 
 int
+queue_campaign_recount(struct queue *q, int64_t id)
+{
+	sqlite3_stmt *st = queue_prep(q, QLAZY_RECOUNT, queue_sql_recount);
+
+	if (!st)
+		return -EIO;
+	if (!queue_bind_i64(st, "$id", id)) {
+		queue_stmt_done(st);
+		return queue_db_error(q, "bind recount");
+	}
+	return queue_exec_stmt(q, st, "recount campaign");
+}
+
+int
 queue_campaign_insert(struct queue *q, const struct queue_campaign_spec *spec, int64_t start,
 		      int64_t parent_id, int64_t now_ms, int64_t *id_out, int64_t *added)
 {
@@ -252,6 +271,8 @@ queue_campaign_insert(struct queue *q, const struct queue_campaign_spec *spec, i
 					     spec->operators, spec->n_recipients, now_ms, added);
 	if (rc == 0 && gq && !template)
 		rc = queue_group_insert_messages(q, id, spec->priority, gq, due, now_ms, added);
+	if (rc == 0 && !template)
+		rc = queue_campaign_recount(q, id);
 	if (rc == 0)
 		*id_out = id;
 	return rc;
@@ -458,6 +479,8 @@ queue_campaign_add_recipients(struct queue *q, int64_t id, const char *const *re
 		rc = queue_recipients_insert(q, id, c.recurrence[0] != '\0', c.priority,
 					     c.start_at_ms > now_ms ? c.start_at_ms : now_ms,
 					     recipients, NULL, n, now_ms, &added);
+	if (rc == 0 && !c.recurrence[0])
+		rc = queue_campaign_recount(q, id);
 	queue_campaign_clear(&c);
 	rc = queue_tx_leave(q, top, rc);
 	if (rc == 0)
@@ -617,7 +640,7 @@ queue_preview_group(struct queue *q, const char *query, int64_t *matched, int64_
 	st = queue_prep_once(q, sql);
 	if (!st)
 		return -EIO;
-	rc = queue_group_bind(q, st, query, 1);
+	rc = queue_group_bind(q, st, query, QUEUE_GROUP_PARAM0);
 	if (rc == 0)
 		rc = queue_step(q, st, "preview group count");
 	if (rc == SQLITE_ROW) {
@@ -634,7 +657,7 @@ queue_preview_group(struct queue *q, const char *query, int64_t *matched, int64_
 	st = queue_prep_once(q, sql);
 	if (!st)
 		return -EIO;
-	rc = queue_group_bind(q, st, query, 1);
+	rc = queue_group_bind(q, st, query, QUEUE_GROUP_PARAM0);
 	if (rc == 0)
 		rc = queue_step(q, st, "preview group insert");
 	sqlite3_finalize(st);

@@ -137,6 +137,7 @@ enum queue_lazy_stmt {
 	QLAZY_RECURRING_DUE,
 	QLAZY_TEMPLATE_RCPTS,
 	QLAZY_SET_NEXT_RUN,
+	QLAZY_RECOUNT,
 	_QLAZY_COUNT
 };
 
@@ -202,13 +203,14 @@ sqlite3_stmt *queue_prep_once(struct queue *q, const char *sql);
 void queue_report_free_fields(struct queue_report *r);
 
 /*
- * Validate a group query (see queue_contacts_count()) and append the SQL that selects the
- * matching contact ids ("SELECT id FROM contacts ..." with parameters ?1.. bound by
- * queue_group_bind()) to sql[size]. Returns the number of terms (0 = all contacts), -EINVAL
- * when malformed, -ENOSPC when sql is too small. (queue_contacts.c)
+ * Validate a group query (see queue_contacts_count()) and write the SQL that selects the
+ * matching contact ids to sql[size], with the terms as parameters ?101, ?102, ... (from
+ * QUEUE_GROUP_PARAM0, bound by queue_group_bind()). Returns the number of terms (0 = all
+ * contacts), -EINVAL when malformed, -ENOSPC when sql is too small. (queue_contacts.c)
  */
+#define QUEUE_GROUP_PARAM0 101
 int queue_group_sql(const char *query, char *sql, size_t size);
-/* Bind the terms of query to st from parameter index `first` on. */
+/* Bind the terms of query to st from parameter index `first` (QUEUE_GROUP_PARAM0) on. */
 int queue_group_bind(struct queue *q, sqlite3_stmt *st, const char *query, int first);
 
 /* Insert a campaign's messages from its group query (queue_contacts.c); adds to *added. */
@@ -222,6 +224,18 @@ int queue_group_insert_messages(struct queue *q, int64_t campaign_id, int priori
  */
 int queue_campaign_insert(struct queue *q, const struct queue_campaign_spec *spec, int64_t start,
 			  int64_t parent_id, int64_t now_ms, int64_t *id_out, int64_t *added);
+
+/*
+ * A malloc'd copy of in with credential values masked as "***" (queue_admin.c; see
+ * queue_audit()). NULL for NULL or when out of memory.
+ */
+char *queue_audit_scrub(const char *in);
+
+/*
+ * Recount msg_counts of campaign id from its messages (index-only); call after inserting a
+ * campaign's messages, which the insert trigger does not count. (queue_campaign.c)
+ */
+int queue_campaign_recount(struct queue *q, int64_t id);
 
 /* "gsm7" or "ucs2" (queue_outbound.c). */
 bool queue_encoding_ok(const char *e);
@@ -243,5 +257,7 @@ const char *queue_fault_vfs(void);
  * the reason in err.
  */
 int queue_migrate(sqlite3 *db, char *err, size_t errlen);
+/* As queue_migrate(), stopping at version target (tests build older stores with it). */
+int queue_migrate_upto(sqlite3 *db, int target, char *err, size_t errlen);
 
 #endif

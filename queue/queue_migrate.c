@@ -25,7 +25,10 @@
  * - msg_counts (campaign, state) and counters (inbound by action, reports by status, opt-outs)
  *   are kept by triggers in the same transaction as the change, so /metrics, campaign counts and
  *   "which campaigns have queued messages" (msg_counts_queued, partial on n > 0) never scan
- *   messages.
+ *   messages. Exception: a trigger per inserted row would add seconds to a million-recipient
+ *   campaign, so inserts of a campaign's messages are counted by one recount of that campaign
+ *   over messages_campaign (index-only) in the same transaction; the insert trigger covers
+ *   replies only.
  * - States are stored as their names ('queued', ...), not enum numbers, so the file reads
  *   plainly in the sqlite3 shell and does not depend on the order of enum queue_state.
  *
@@ -158,7 +161,9 @@ static const char *const queue_migrations[] = {
 	" WHERE state = 'queued' AND n > 0;"
 	"INSERT INTO msg_counts SELECT coalesce(campaign_id, 0), state, max(priority), count(*)"
 	" FROM messages GROUP BY 1, 2;"
-	"CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN"
+	/* replies only: a campaign's bulk inserts recount it once (queue_campaign_recount()) */
+	"CREATE TRIGGER messages_count_insert AFTER INSERT ON messages"
+	" WHEN new.campaign_id IS NULL BEGIN"
 	" INSERT INTO msg_counts (campaign_id, state, priority, n)"
 	"  VALUES (coalesce(new.campaign_id, 0), new.state, new.priority, 1)"
 	"  ON CONFLICT (campaign_id, state) DO UPDATE SET n = n + 1;"
@@ -351,6 +356,12 @@ fail:
 int
 queue_migrate(sqlite3 *db, char *err, size_t errlen)
 {
+	return queue_migrate_upto(db, QUEUE_SCHEMA_VERSION, err, errlen);
+}
+
+int
+queue_migrate_upto(sqlite3 *db, int target, char *err, size_t errlen)
+{
 	int64_t v = queue_pragma_int(db, "PRAGMA user_version");
 	int64_t app = queue_pragma_int(db, "PRAGMA application_id");
 	int version, rc;
@@ -370,8 +381,12 @@ queue_migrate(sqlite3 *db, char *err, size_t errlen)
 			 (long long)v, QUEUE_SCHEMA_VERSION);
 		return -EPROTO;
 	}
+	if (target < 0 || target > QUEUE_SCHEMA_VERSION) {
+		snprintf(err, errlen, "no schema version %d", target);
+		return -EINVAL;
+	}
 	version = (int)v;
-	while (version < QUEUE_SCHEMA_VERSION) {
+	while (version < target) {
 		rc = queue_migrate_step(db, &version, err, errlen);
 		if (rc < 0)
 			return rc;

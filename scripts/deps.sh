@@ -3,7 +3,7 @@
 # Install the Debian packages Loa builds and tests with, if any is missing.
 set -e
 PKGS="build-essential pkg-config libgammu-dev gammu libevent-dev libconfig-dev libsqlite3-dev
-libjansson-dev libutf8proc-dev libcurl4-openssl-dev libssl-dev python3 sqlite3 curl"
+libjansson-dev libutf8proc-dev libcurl4-openssl-dev libssl-dev python3 sqlite3 curl tzdata"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

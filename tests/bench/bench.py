@@ -341,9 +341,10 @@ class Bench:
             runs.append(self.loa_dummy_run(os.path.join(tmp, "loa%d" % rep), cleanup))
             r = runs[-1]
             say("  Loa run %d: %d sent; %.0f msg/s first to last sent, %.0f msg/s from the "
-                "request; CPU loagw %.2f s, worker %.2f s" % (rep + 1, r["sent"], r["rate"],
-                                                             r["rate_e2e"], r["cpu_loagw_s"],
-                                                             r["cpu_worker_s"]))
+                "request; CPU loagw %.2f s, worker %.2f s; fdatasync %.2f ms (two commits a "
+                "message: at most %.0f msg/s); load %.1f"
+                % (rep + 1, r["sent"], r["rate"], r["rate_e2e"], r["cpu_loagw_s"],
+                   r["cpu_worker_s"], r["fsync_s"] * 1e3, 1 / (2 * r["fsync_s"]), r["load"]))
         self.raw["1_loa"] = runs
         best = sorted(runs, key=lambda r: r["rate"])[len(runs) // 2]  # the median run
         loa_rate, sent = best["rate"], best["sent"]
@@ -388,6 +389,7 @@ class Bench:
     def loa_dummy_run(self, wd, cleanup):
         """One Loa run of figure 1 in its own directory, store and dummy phone."""
         os.makedirs(wd)
+        fsync_before = fsync_latency(wd)
         d = dummy_dir(os.path.join(wd, "dummy"))
         gw = BenchGateway(wd, [bench_modem("d1", d, "none", "dummy", "inbox_interval_s = 3600; ")])
         cleanup.append(gw.stop)
@@ -412,7 +414,8 @@ class Bench:
         own, kids = cpu_delta(before, after)
         gw.stop()
         return {"sent": sent, "rate": (sent - 1) / ((last - first) / 1e3),
-                "rate_e2e": sent / (last / 1e3 - t0), "cpu_loagw_s": own, "cpu_worker_s": kids}
+                "rate_e2e": sent / (last / 1e3 - t0), "cpu_loagw_s": own, "cpu_worker_s": kids,
+                "fsync_s": (fsync_before + fsync_latency(wd)) / 2, "load": os.getloadavg()[0]}
 
     def cpu_rows(self, fig, where, total, own, kids, sent, gammu):
         per = lambda s, n: "%.0f us" % (1e6 * s / n) if n else "-"  # noqa: E731
@@ -689,7 +692,8 @@ class Bench:
                         c()
                     except Exception:  # noqa: BLE001
                         pass
-            say("  (%s: %.0f s)" % (name, time.monotonic() - t))
+            say("  (%s: %.0f s; load average %.2f)" % (name, time.monotonic() - t,
+                                                      os.getloadavg()[0]))
             if ok and not os.environ.get("LOA_KEEP_TMP"):
                 shutil.rmtree(tmp, ignore_errors=True)
         return failed

@@ -520,7 +520,8 @@ test_big_fair(void)
 		goto out;
 	for (int c = 0; c < FAIR_CAMPAIGNS; c++) {
 		for (int i = 0; i < FAIR_PER; i++) {
-			snprintf(nums[i], sizeof(nums[i]), "+84%d%08d", c + 1, (i * 7919) % 100000000);
+			snprintf(nums[i], sizeof(nums[i]), "+84%d%08u", c + 1,
+				 (unsigned)i * 7919u % 100000000u);
 			rcpt[i] = nums[i];
 			ops[i] = opnames[i % 3];
 		}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * queue_recur — recurring campaigns. A campaign created with a recurrence rule is a template:
+ * it keeps the text, priority, explicit recipients (campaign_recipients) and group query,
+ * sends nothing itself, and spawns one ordinary child campaign per run. The store does not
+ * parse rules; the gateway reads due templates, computes the run's window and the next run
+ * from the rule, and calls queue_campaign_spawn().
+ *
+ * DESIGN
+ * - campaigns_recurring, a partial index on next_run_at over templates only, makes "which
+ *   templates are due" one range read however many campaigns the store holds.
+ * - A spawn is one transaction: the child row, the template's explicit recipients copied by one
+ *   INSERT ... SELECT (opt-outs suppressed), the group query evaluated now (so contacts added
+ *   since the template was made are included), and the template's next_run_at moved. A crash
+ *   between two runs therefore never sends a run twice or loses the schedule.
+ * - Explicit recipients go in before the group, so an operator given with a number wins over
+ *   the contact's, as at creation.
+ *
+ * Thread: the thread that owns the struct queue.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "queue/queue_int.h"
+
+static const char queue_sql_recurring_due[] =
+	"SELECT id FROM campaigns WHERE recurrence IS NOT NULL AND next_run_at <= $now"
+	" AND paused = 0 AND cancelled_at IS NULL ORDER BY next_run_at, id";
+static const char queue_sql_template_rcpts[] =
+	"INSERT OR IGNORE INTO messages (campaign_id, recipient, operator, priority, state,"
+	" next_attempt_at, last_error, created_at, updated_at)"
+	" SELECT $child, r.recipient,"
+	"  coalesce(r.operator, (SELECT operator FROM contacts c WHERE c.number = r.recipient)),"
+	"  $priority, CASE WHEN o.number IS NULL THEN 'queued' ELSE 'suppressed' END,"
+	"  $next_attempt_at, CASE WHEN o.number IS NOT NULL THEN 'opted out' END, $now, $now"
+	" FROM campaign_recipients r LEFT JOIN optouts o ON o.number = r.recipient"
+	" WHERE r.campaign_id = $parent";
+static const char queue_sql_set_next_run[] =
+	"UPDATE campaigns SET next_run_at = $next WHERE id = $id";
+
+int
+queue_recurring_due(struct queue *q, int64_t now_ms,
+		    int (*cb)(const struct queue_campaign *parent, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	int64_t *ids = NULL, *tmp;
+	size_t n = 0, cap = 0, done = 0;
+	int rc;
+
+	if (!q || !cb)
+		return -EINVAL;
+	st = queue_prep(q, QLAZY_RECURRING_DUE, queue_sql_recurring_due);
+	if (!st)
+		return -EIO;
+	if (!queue_bind_i64(st, "$now", now_ms)) {
+		queue_stmt_done(st);
+		return queue_db_error(q, "bind recurring due");
+	}
+	/* Collected first: cb spawns, which moves next_run_at under this index. */
+	while ((rc = queue_step(q, st, "recurring due")) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 8;
+			tmp = realloc(ids, cap * sizeof(*ids));
+			if (!tmp) {
+				rc = -ENOMEM;
+				break;
+			}
+			ids = tmp;
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	queue_stmt_done(st);
+	for (size_t i = 0; rc >= 0 && i < n; i++) {
+		struct queue_campaign c;
+		int stop;
+
+		rc = queue_campaign_get_at(q, ids[i], now_ms, &c);
+		if (rc == -ENOENT) {
+			rc = 0;
+			continue;
+		}
+		if (rc < 0)
+			break;
+		done++;
+		stop = cb(&c, arg);
+		queue_campaign_clear(&c);
+		if (stop)
+			break;
+	}
+	free(ids);
+	return rc < 0 ? rc : (int)done;
+}
+
+/* Copy the template's explicit recipients into child; adds to *added. */
+static int
+queue_template_copy(struct queue *q, int64_t parent, int64_t child, int priority, int64_t due,
+		    int64_t now_ms, int64_t *added)
+{
+	sqlite3_stmt *st = queue_prep(q, QLAZY_TEMPLATE_RCPTS, queue_sql_template_rcpts);
+	int rc;
+
+	if (!st)
+		return -EIO;
+	if (!queue_bind_i64(st, "$child", child) || !queue_bind_i64(st, "$parent", parent) ||
+	    !queue_bind_int(st, "$priority", priority) ||
+	    !queue_bind_i64(st, "$next_attempt_at", due) || !queue_bind_i64(st, "$now", now_ms)) {
+		queue_stmt_done(st);
+		return queue_db_error(q, "bind template copy");
+	}
+	rc = queue_exec_stmt(q, st, "copy template recipients");
+	if (rc == 0)
+		*added += sqlite3_changes64(q->db);
+	return rc;
+}
+
+int
+queue_campaign_spawn(struct queue *q, int64_t parent_id, int64_t start_at_ms, int64_t end_by_ms,
+		     int64_t next_run_at_ms, int64_t now_ms, int64_t *child_id)
+{
+	struct queue_campaign p;
+	struct queue_campaign_spec spec;
+	sqlite3_stmt *st;
+	int64_t start = start_at_ms ? start_at_ms : now_ms, child = 0, added = 0;
+	int top, rc;
+
+	if (!q || start_at_ms < 0 || end_by_ms < 0 || next_run_at_ms < 0 ||
+	    (end_by_ms && end_by_ms <= start))
+		return -EINVAL;
+	top = queue_tx_enter(q);
+	if (top < 0)
+		return top;
+	rc = queue_campaign_get_at(q, parent_id, now_ms, &p);
+	if (rc == 0 && strcmp(p.status, "cancelled") == 0)
+		rc = -ESTALE;
+	else if (rc == 0 && !p.recurrence[0])
+		rc = -EINVAL;
+	if (rc == 0) {
+		spec = (struct queue_campaign_spec){
+			.text = p.text, .encoding = p.encoding, .segments = p.segments,
+			.priority = p.priority, .start_at_ms = start, .end_by_ms = end_by_ms,
+			.name = p.name[0] ? p.name : NULL,
+		};
+		rc = queue_campaign_insert(q, &spec, start, parent_id, now_ms, &child, &added);
+	}
+	if (rc == 0)
+		rc = queue_template_copy(q, parent_id, child, p.priority,
+					 start > now_ms ? start : now_ms, now_ms, &added);
+	if (rc == 0 && p.group_query[0]) {
+		rc = queue_group_insert_messages(q, child, p.priority, p.group_query,
+						 start > now_ms ? start : now_ms, now_ms, &added);
+		/* the stored copy on the child, for display */
+		if (rc == 0) {
+			st = queue_prep_once(q, "UPDATE campaigns SET group_query = $g WHERE id = $id");
+			if (!st)
+				rc = -EIO;
+			else if (!queue_bind_text(st, "$g", p.group_query) ||
+				 !queue_bind_i64(st, "$id", child))
+				rc = queue_db_error(q, "bind child group");
+			else
+				rc = queue_step(q, st, "child group") < 0 ? -EIO : 0;
+			sqlite3_finalize(st);
+		}
+	}
+	if (rc == 0)
+		rc = queue_campaign_recount(q, child);
+	if (rc == 0) {
+		st = queue_prep(q, QLAZY_SET_NEXT_RUN, queue_sql_set_next_run);
+		if (!st)
+			rc = -EIO;
+		else if (!(next_run_at_ms ? queue_bind_i64(st, "$next", next_run_at_ms)
+					  : queue_bind_text(st, "$next", NULL)) ||
+			 !queue_bind_i64(st, "$id", parent_id)) {
+			queue_stmt_done(st);
+			rc = queue_db_error(q, "bind next run");
+		} else {
+			rc = queue_exec_stmt(q, st, "set next run");
+		}
+	}
+	rc = queue_tx_leave(q, top, rc);
+	if (rc == 0)
+		LOG(LOG_INFO, QUEUE_LOG, "template %lld spawned campaign %lld: %lld messages",
+		    (long long)parent_id, (long long)child, (long long)added);
+	queue_campaign_clear(&p); /* zeroed by queue_campaign_get_at() when it failed */
+	if (rc == 0 && child_id)
+		*child_id = child;
+	return rc;
+}
