@@ -39,11 +39,13 @@ all: $(PROGS) $(UNIT_BINS)
 define lib_rule
 $(BUILD)/lib$(1).a: $(call lib_objs,$(1))
 	@mkdir -p $$(@D)
+	@rm -f $$@
 	$$(AR) rcs $$@ $$^
 endef
 $(foreach m,$(MODULES),$(eval $(call lib_rule,$(m))))
 $(BUILD)/libmodemsim.a: $(filter-out %_main.o,$(SIM_OBJS))
 	@mkdir -p $(@D)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 # The dashboard page embedded into loagw (scripts/embed.sh; see gateway/dashboard/).

@@ -342,16 +342,21 @@ sim_modem_inject(struct sim_modem *m, const char *from, const char *text, int64_
 		n = -ENOSPC;	/* more parts than the SIM holds */
 	if (n < 0)
 		goto out;
-	if (n > free_slots) {
+	/* order: the parts to store, in storing order; fewer than all parts stores only those
+	 * (the rest may come through another modem, as tests of reassembly need) */
+	int count = order ? order_len : n;
+	if (count > free_slots) {
 		n = -ENOSPC;
 		goto out;
 	}
+	for (int i = 0; i < n && i < max_indexes; i++)
+		indexes[i] = 0;
 	if (order) {
-		if (order_len != n) {
+		if (order_len < 1 || order_len > n) {
 			n = -EINVAL;
 			goto out;
 		}
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < order_len; i++) {
 			if (order[i] < 1 || order[i] > n || seen[order[i]]) {
 				n = -EINVAL;
 				goto out;
@@ -361,7 +366,7 @@ sim_modem_inject(struct sim_modem *m, const char *from, const char *text, int64_
 	}
 	if (n > 1)
 		m->inject_ref++;
-	for (int k = 0; k < n; k++) {
+	for (int k = 0; k < count; k++) {
 		int part = order ? order[k] : k + 1, idx = 0;
 		struct sim_slot *s;
 		char urc[64];
@@ -384,7 +389,7 @@ sim_modem_inject(struct sim_modem *m, const char *from, const char *text, int64_
 			sim_queue_urc(m, urc);
 		}
 	}
-	LOG(LOG_INFO, "sim", "injected %d part(s) from %s", n, log_mask(from, mask));
+	LOG(LOG_INFO, "sim", "injected %d of %d part(s) from %s", count, n, log_mask(from, mask));
 	sim_flush_urc(m);
 out:
 	free(parts);

@@ -5,7 +5,9 @@
  * change what the modem reports (signal, registration, USSD answer) or how it fails. Every
  * answer has "ok"; a refused request answers {"ok":false,"error":"..."} and changes nothing.
  *
- *   {"cmd":"inject","from":"+84912000001","text":"...","smsc_time":E,"order":[3,1,2]}
+ *   {"cmd":"inject","from":"+84912000001","text":"...","smsc_time":E,"order":[3,1,2],"ref":R}
+ *       order may name only some parts (store those only); ref fixes the concatenation
+ *       reference (0..255), so parts of one message can be injected into two simulators
  *       -> {"ok":true,"indexes":[i1,i2,i3],"parts":3}   (indexes[k] holds part k+1)
  *   {"cmd":"inbox"} -> {"ok":true,"messages":[{"index":i,"type":"deliver","from":..,"text":..,
  *       "read":b} | {"index":i,"type":"status_report","to":..,"mr":..,"status":..,"st":..}]}
@@ -100,6 +102,12 @@ sim_ctl_inject(struct sim_modem *m, json_t *req)
 			ord[nord++] = p < 0 || p > 255 ? 0 : (int)p;
 		}
 	}
+	json_t *ref = json_object_get(req, "ref");
+	if (ref && (!json_is_integer(ref) || json_integer_value(ref) < 0 ||
+		    json_integer_value(ref) > 255))
+		return sim_ctl_error("ref must be a concatenation reference from 0 to 255");
+	if (ref) /* the same reference on two simulators: one message through two modems */
+		m->inject_ref = (int)json_integer_value(ref);
 	n = sim_modem_inject(m, json_string_value(from), json_string_value(text),
 			     when ? (int64_t)json_integer_value(when) : -1, order ? ord : NULL,
 			     nord, idx, 256);
