@@ -319,6 +319,8 @@ static const struct api_route {
 	{ "/v1/modems", false, api_modems_route },
 	{ "/v1/reports", false, api_reports_route },
 	{ "/v1/ussd", true, api_ussd_route },
+	{ "/v1/contacts", false, api_contacts_route },
+	{ "/v1/groups", false, api_groups_route },
 	{ "/v1/optouts", false, api_optouts_route },
 	{ "/v1/audit", true, api_audit_route },
 	{ "/", false, api_root },

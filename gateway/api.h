@@ -56,5 +56,7 @@ void api_reports_route(struct api_req *r);   /* api_reports.c: /v1/reports[...] 
 void api_optouts_route(struct api_req *r);   /* api_reports.c: /v1/optouts */
 void api_audit_route(struct api_req *r);     /* api_reports.c: /v1/audit */
 void api_ussd_route(struct api_req *r);      /* api_ussd.c: /v1/ussd (aggregator callback) */
+void api_contacts_route(struct api_req *r);  /* api_contacts.c: /v1/contacts[/count] */
+void api_groups_route(struct api_req *r);    /* api_contacts.c: /v1/groups */
 
 #endif

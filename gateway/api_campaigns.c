@@ -121,6 +121,18 @@ api_campaign_parse(struct api_req *r, struct gw_campaign_req *req, struct queue_
 		api_error(r->req, 500, "internal", NULL, "%s", msg);
 		return false;
 	}
+	if (req->group && !strchr(req->group, '=') && strcmp(req->group, "*") != 0) {
+		char query[512];
+		rc = queue_group_get(r->gw->q, req->group, query, sizeof(query));
+		if (rc < 0) {
+			api_error(r->req, 400, "invalid", "group", "group: no saved group \"%s\"",
+				  req->group);
+			gw_campaign_req_free(req);
+			return false;
+		}
+		free(req->group);
+		req->group = strdup(query);
+	}
 	*ops = api_operators_of(r->gw, req->numbers, req->n_numbers);
 	if (!*ops) {
 		gw_campaign_req_free(req);
@@ -200,8 +212,10 @@ api_campaign_create(struct api_req *r)
 		json_object_set_new(ans, "status", json_string(camp.status));
 		int64_t eta = api_eta_s(r->gw, to_send * req.plan.segments);
 		json_object_set_new(ans, "estimated_seconds", eta >= 0 ? json_integer(eta) : json_null());
-		if (camp.next_run_at_ms)
+		if (camp.next_run_at_ms) {
 			json_object_set_new(ans, "next_run_at", json_integer(camp.next_run_at_ms / 1000));
+			gw_schedule_wake(r->gw, camp.next_run_at_ms);
+		}
 		queue_campaign_clear(&camp);
 	}
 	LOG(LOG_INFO, "api", "campaign %lld created by %s: %zu numbers%s%s, %d part(s) %s",
@@ -337,6 +351,16 @@ api_campaign_action(struct api_req *r, int64_t id, const char *action)
 
 	if (!api_allow(r, CONF_ROLE_OFFICIAL))
 		return;
+	struct queue_campaign camp;
+	if (queue_campaign_get_at(r->gw->q, id, util_now_ms(), &camp) == 0) {
+		bool finished = !strcmp(camp.status, "done") || !strcmp(camp.status, "cancelled");
+		queue_campaign_clear(&camp);
+		if (finished) {
+			api_error(r->req, 409, "conflict", NULL,
+				  "campaign %lld is finished or cancelled", (long long)id);
+			return;
+		}
+	}
 	if (strcmp(action, "cancel") == 0)
 		rc = queue_campaign_cancel(r->gw->q, id, util_now_ms());
 	else

@@ -123,6 +123,8 @@ req_group_ok(const char *q)
 {
 	if (strcmp(q, "*") == 0)
 		return true;
+	if (!strchr(q, '=')) /* the name of a saved group */
+		return strspn(q, "abcdefghijklmnopqrstuvwxyz0123456789_-") == strlen(q);
 	for (const char *p = q; *p;) {
 		size_t k = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_-");
 		if (k == 0 || p[k] != '=')
@@ -295,7 +297,8 @@ gw_campaign_req_parse(const json_t *body, const char *country_code, int64_t now_
 		goto fail;
 	if (out->group && !req_group_ok(out->group)) {
 		rc = req_fail(&x, "group", "expected a tag query such as \"commune=son-nam\" or "
-					   "\"commune=son-nam,role=y-te\" (lower-case), or \"*\"");
+					   "\"commune=son-nam,role=y-te\" (lower-case), a saved group's "
+					   "name, or \"*\"");
 		goto fail;
 	}
 	int wd, hh, mm;

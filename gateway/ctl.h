@@ -2,11 +2,21 @@
 /*
  * ctl.h — private helpers of loactl (gateway/loactl_main.c), the command-line client of the
  * HTTP API described in docs/API.md:
- *   ctl_http.c   one blocking HTTP call with libcurl (bearer token, timeout, body capture);
- *   ctl_api.c    a call to the API turned into JSON or a message and an exit code;
- *   ctl_show.c   the answers printed for a person (lines and tables) or as pretty JSON;
- *   ctl_csv.c    an RFC 4180 CSV reader that pulls one named column with its row numbers;
- *   ctl_table.c  UTF-8 aware text: display width, cleaning, truncation with "…", text tables.
+ *   ctl_cli.c       what every command shares: global options, URL/token/config file set-up,
+ *                   usage errors, number and time arguments, query strings;
+ *   ctl_campaign.c  campaign create/preview/show/list/pause/resume/cancel/poll;
+ *   ctl_watch.c     campaign watch: a live progress line until the campaign ends;
+ *   ctl_reports.c   reports (filters, export), report show/update;
+ *   ctl_admin.c     opt-outs, audit log, contacts list/count, groups;
+ *   ctl_import.c    contacts import: a CSV streamed to the API in batches, errors sent back to
+ *                   the file's rows;
+ *   ctl_progress.c  the progress bar, redrawn in place on a terminal;
+ *   ctl_http.c      one blocking HTTP call with libcurl (bearer token, timeout, body capture);
+ *   ctl_api.c       a call to the API turned into JSON or a message and an exit code;
+ *   ctl_show.c      the answers printed for a person (lines and tables) or as pretty JSON;
+ *   ctl_csv.c       an RFC 4180 CSV reader: one named column in memory, or whole records
+ *                   streamed from a file;
+ *   ctl_table.c     UTF-8 aware text: display width, cleaning, truncation with "…", text tables.
  *
  * Nothing but loactl uses these; they block and print, so they have no place in loagw's loop.
  * Thread: loactl is single-threaded; none of these keeps state between calls except the libcurl
@@ -18,7 +28,9 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Exit codes of loactl. */
 enum ctl_exit {
@@ -67,6 +79,138 @@ int ctl_http_call(const struct ctl_http *h, const char *method, const char *path
 /* Free what a ctl_http_call() left in `r` (NULL-safe, may be called twice). */
 void ctl_reply_free(struct ctl_reply *r);
 
+/* ---- ctl_cli.c ----------------------------------------------------------------------------- */
+
+#define CTL_CLI_DEFAULT_URL	"http://127.0.0.1:8080"
+#define CTL_CLI_DEFAULT_TIMEOUT	30.0
+#define CTL_CLI_WIDTH		80	/* free-form text in tables is cut to fit this */
+
+/* Everything the command line, the environment and the config file decided. */
+struct ctl_cli {
+	const char *url_opt;		/* borrowed from argv; NULL: $LOA_URL, config, default */
+	const char *token_opt;		/* borrowed from argv */
+	double timeout_s;		/* --timeout; 0 when not given, -1 when malformed */
+	double default_timeout_s;	/* used when neither --timeout nor the config set one */
+	bool json;
+	char *url;			/* owned: the base URL, no trailing '/' */
+	char *token;			/* owned; NULL when none was given */
+	struct ctl_http http;		/* points into the two above */
+};
+
+/* Options every command takes; commands number their own from CTL_OPT_LOCAL. */
+enum ctl_opt {
+	CTL_OPT_URL = 0x100, CTL_OPT_TOKEN, CTL_OPT_JSON, CTL_OPT_TIMEOUT,
+	CTL_OPT_LOCAL = 0x120,
+};
+
+#define CTL_CLI_GLOBAL_OPTIONS                                                                     \
+	{ "url", required_argument, NULL, CTL_OPT_URL },                                           \
+	{ "token", required_argument, NULL, CTL_OPT_TOKEN },                                       \
+	{ "json", no_argument, NULL, CTL_OPT_JSON },                                               \
+	{ "timeout", required_argument, NULL, CTL_OPT_TIMEOUT },                                   \
+	{ "help", no_argument, NULL, 'h' }
+
+/* The config file's part of --help (one place, so that it cannot drift from the parser). */
+extern const char ctl_cli_config_help[];
+
+/* "loactl: <message>" then the usage text, on stderr. */
+void ctl_cli_usage_error(const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Say that memory ran out on stderr; returns CTL_EXIT_SERVER. */
+int ctl_cli_nomem(void);
+/* Digits only, at most `max`. */
+bool ctl_cli_parse_u64(const char *s, uint64_t max, uint64_t *out);
+/*
+ * A point in time for an option: epoch seconds ("1796000000"), a delay from `now` ("+48h",
+ * "+2d", "+30m"), or a local date "YYYY-MM-DD" / "YYYY-MM-DD HH:MM" (also with 'T'). False when
+ * none of these.
+ */
+bool ctl_cli_parse_time(const char *s, int64_t now, int64_t *out);
+/* Handle an option every command takes; false when `c` is not one of them. */
+bool ctl_cli_global_option(struct ctl_cli *L, int c, const char *arg);
+/* Report a getopt failure ('?' or ':'); returns CTL_EXIT_USAGE. */
+int ctl_cli_getopt_error(int c, char *const argv[], const char *usage);
+/*
+ * Parse a command that takes only the global options and `min`..`max` positional arguments
+ * (in order into pos[]), then run ctl_cli_setup(). Returns 0, an exit code, or -1 when --help
+ * was printed (the caller returns CTL_EXIT_OK).
+ */
+int ctl_cli_simple(struct ctl_cli *L, int argc, char *argv[], const char *usage, int min,
+		   int max, char *pos[]);
+/*
+ * Settle the URL, token and timeout before a call: flags, then LOA_URL / LOA_TOKEN /
+ * LOA_TOKEN_FILE, then the config file ($LOA_CONFIG, else ~/.config/loactl.conf), then the
+ * defaults. 0 or CTL_EXIT_USAGE (message printed).
+ */
+int ctl_cli_setup(struct ctl_cli *L);
+/* Free what ctl_cli_setup() allocated (the token is wiped first). */
+void ctl_cli_free(struct ctl_cli *L);
+/* True for a report ticket or id, or a campaign id: [A-Za-z0-9], 1 to 20 characters. */
+bool ctl_cli_is_key(const char *s);
+/* True when the user means help: "-h", "--help" or "help". */
+bool ctl_cli_is_help(const char *s);
+
+/* A request path with a query string, built piece by piece; values are percent-encoded. */
+struct ctl_query {
+	char buf[2048];
+	size_t len;
+	bool overflow;			/* something did not fit: the caller refuses the request */
+	bool has_query;
+};
+
+/* Start with `path` ("/v1/reports"). */
+void ctl_query_init(struct ctl_query *q, const char *path);
+/* Append "key=value" (value NULL: nothing). */
+void ctl_query_add(struct ctl_query *q, const char *key, const char *value);
+/* Append "key=N". */
+void ctl_query_add_int(struct ctl_query *q, const char *key, long long v);
+
+/* ---- commands (each returns loactl's exit code) -------------------------------------------- */
+
+/* loactl campaign ... (ctl_campaign.c) */
+int ctl_campaign_cmd(struct ctl_cli *L, int argc, char *argv[]);
+/* loactl campaign watch ID [--interval S] (ctl_watch.c); argv[0] is "watch". */
+int ctl_watch_cmd(struct ctl_cli *L, int argc, char *argv[]);
+/* loactl reports ... and loactl report show|update ... (ctl_reports.c) */
+int ctl_reports_cmd(struct ctl_cli *L, int argc, char *argv[]);
+int ctl_report_cmd(struct ctl_cli *L, int argc, char *argv[]);
+/* loactl optouts | optout add | audit | contacts list|count | groups | group save (ctl_admin.c) */
+int ctl_admin_optouts(struct ctl_cli *L, int argc, char *argv[]);
+int ctl_admin_optout(struct ctl_cli *L, int argc, char *argv[]);
+int ctl_admin_audit(struct ctl_cli *L, int argc, char *argv[]);
+int ctl_admin_contacts(struct ctl_cli *L, int argc, char *argv[]);
+int ctl_admin_groups(struct ctl_cli *L, int argc, char *argv[]);
+int ctl_admin_group(struct ctl_cli *L, int argc, char *argv[]);
+/* loactl contacts import FILE.csv [--batch N] (ctl_import.c); argv[0] is "import". */
+int ctl_import_cmd(struct ctl_cli *L, int argc, char *argv[]);
+
+/* ---- ctl_progress.c ------------------------------------------------------------------------ */
+
+/* "[#####...............] 38/50 done (76%)" into buf (a 20-character bar). */
+void ctl_progress_format(char *buf, size_t size, long long done, long long total);
+
+/* A status line that is redrawn in place on a terminal and printed once per change otherwise. */
+struct ctl_progress {
+	FILE *out;
+	bool tty;			/* redraw with '\r' */
+	int64_t last_draw_ms;		/* monotonic; throttles terminal redraws */
+	size_t last_width;		/* columns of what is on the line now (tty) */
+	char last[512];			/* the last line printed */
+	bool drawn;			/* something is on the line (tty) */
+};
+
+/* Start a progress line on `out`; `tty` picks the mode (the caller asks isatty()). */
+void ctl_progress_init(struct ctl_progress *p, FILE *out, bool tty);
+/*
+ * Show `line`: on a terminal it replaces the current line (at most every 100 ms unless
+ * `force`), otherwise it is printed on its own line when it differs from the last one.
+ */
+void ctl_progress_show(struct ctl_progress *p, const char *line, bool force);
+/* End the line on a terminal (a line break) so that what follows starts clean. */
+void ctl_progress_end(struct ctl_progress *p);
+/* Milliseconds of a monotonic clock. */
+int64_t ctl_progress_now_ms(void);
+
 /* ---- ctl_api.c ----------------------------------------------------------------------------- */
 
 /* Where the recipients of a campaign came from, to send recipients[i] errors back to CSV rows. */
@@ -87,10 +231,36 @@ struct ctl_rowmap {
 int ctl_api_call(const struct ctl_http *h, bool json, const char *method, const char *path,
 		 const char *body, const struct ctl_rowmap *map, json_t **out);
 
+/*
+ * The second half of ctl_api_call(), for callers that made the HTTP call themselves (to look at
+ * the status first): `http_rc` is what ctl_http_call() returned and `r` what it filled (not
+ * freed here). Same results and messages as ctl_api_call().
+ */
+int ctl_api_finish(const struct ctl_http *h, bool json, int http_rc, const struct ctl_reply *r,
+		   const struct ctl_rowmap *map, json_t **out);
+/*
+ * Make a call whose 2xx answer is not JSON (a CSV export): CTL_EXIT_OK with `r` filled (the
+ * caller frees it), otherwise the message and exit code of ctl_api_call() and `r` empty.
+ */
+int ctl_api_raw(const struct ctl_http *h, const char *method, const char *path,
+		struct ctl_reply *r);
+
 /* ---- ctl_show.c ---------------------------------------------------------------------------- */
 
 /* Print JSON indented by two spaces, members in the server's order. */
 void ctl_show_json(FILE *out, const json_t *root);
+/* A member as a table cell: "-" for null, absent or ""; numbers formatted into buf. */
+const char *ctl_show_cell(const json_t *obj, const char *key, char *buf, size_t size);
+/* An integer member, or -1 when absent or not an integer. */
+long long ctl_show_int(const json_t *obj, const char *key);
+/* An integer member as text into buf, "?" when absent. */
+const char *ctl_show_num(const json_t *obj, const char *key, char *buf, size_t size);
+/* "s" unless n is 1. */
+const char *ctl_show_plural(long long n);
+/* Epoch seconds as local "YYYY-MM-DD HH:MM"; "-" for 0, null or absent. */
+const char *ctl_show_time(const json_t *v, char *buf, size_t size);
+/* A duration for people: "45 s", "3 min 20 s", "2 h 5 min", "3 d 4 h". */
+void ctl_show_duration(char *buf, size_t size, long long seconds);
 /* "campaign 7 created: 50 recipients (1 opted out, 0 duplicates), 2 segments each (ucs2), ..." */
 void ctl_show_created(FILE *out, const json_t *answer);
 /*
@@ -130,6 +300,34 @@ int ctl_csv_read_column(const char *path, const char *column, struct ctl_csv_col
 			char *err, size_t errlen);
 /* Free the contents of `col` and empty it (NULL-safe). */
 void ctl_csv_column_free(struct ctl_csv_column *col);
+
+/* A CSV file read record by record, never whole (a million contacts stream in constant memory). */
+struct ctl_csv_stream;
+
+/*
+ * Open `path` for ctl_csv_stream_next(). 0, or -errno with "path: why" in err[errlen].
+ */
+int ctl_csv_stream_open(const char *path, struct ctl_csv_stream **out, char *err,
+			size_t errlen);
+/*
+ * The next record with at least one non-empty field (the header first), under the rules of
+ * ctl_csv_parse_column(): *fields (trimmed of blanks) and *n stay valid until the next call,
+ * *row is its row (the header being row 1; empty lines count). Returns 1, 0 at the end, or
+ * -EINVAL (an unclosed quote, UTF-16 or NUL bytes, a record over 16 MB), -EIO, -ENOMEM with
+ * "path:row N: why" or "path: why" in err[errlen].
+ */
+int ctl_csv_stream_next(struct ctl_csv_stream *s, char ***fields, size_t *n, unsigned long *row,
+			char *err, size_t errlen);
+/* Bytes consumed so far. */
+uint64_t ctl_csv_stream_offset(const struct ctl_csv_stream *s);
+/* Close (NULL-safe). */
+void ctl_csv_stream_close(struct ctl_csv_stream *s);
+/*
+ * Count the rows of the file at `path` the way ctl_csv_stream_next() numbers them (quoted line
+ * breaks do not start a row), quickly and without parsing fields: for a progress total. 0 or
+ * -errno.
+ */
+int ctl_csv_count_rows(const char *path, unsigned long *rows);
 
 /* ---- ctl_table.c --------------------------------------------------------------------------- */
 

@@ -88,59 +88,74 @@ ctl_api_print_error(const struct ctl_http *h, const struct ctl_reply *r, const j
 }
 
 int
-ctl_api_call(const struct ctl_http *h, bool json, const char *method, const char *path,
-	     const char *body, const struct ctl_rowmap *map, json_t **out)
+ctl_api_finish(const struct ctl_http *h, bool json, int http_rc, const struct ctl_reply *r,
+	       const struct ctl_rowmap *map, json_t **out)
 {
-	struct ctl_reply r;
 	json_error_t jerr;
 	json_t *root = NULL;
 	int rc;
 
 	*out = NULL;
-	rc = ctl_http_call(h, method, path, body, &r);
-	switch (rc) {
+	switch (http_rc) {
 	case 0:
 		break;
 	case -ETIMEDOUT:
 		fprintf(stderr, "loactl: cannot reach %s: no answer within %g s\n", h->base_url,
 			(double)h->timeout_ms / 1000.0);
-		rc = CTL_EXIT_UNREACHABLE;
-		goto out;
+		return CTL_EXIT_UNREACHABLE;
 	case -ECONNREFUSED:
-		fprintf(stderr, "loactl: cannot reach %s: %s\n", h->base_url, r.error);
-		rc = CTL_EXIT_UNREACHABLE;
-		goto out;
+		fprintf(stderr, "loactl: cannot reach %s: %s\n", h->base_url, r->error);
+		return CTL_EXIT_UNREACHABLE;
 	case -EINVAL:
-		fprintf(stderr, "loactl: bad URL %s: %s\n", h->base_url, r.error);
-		rc = CTL_EXIT_USAGE;
-		goto out;
+		fprintf(stderr, "loactl: bad URL %s: %s\n", h->base_url, r->error);
+		return CTL_EXIT_USAGE;
 	default:
-		fprintf(stderr, "loactl: %s: %s\n", h->base_url, r.error);
-		rc = CTL_EXIT_SERVER;
-		goto out;
+		fprintf(stderr, "loactl: %s: %s\n", h->base_url, r->error);
+		return CTL_EXIT_SERVER;
 	}
 
-	root = json_loadb(r.body, r.len, JSON_DECODE_ANY, &jerr);
-	if (r.status >= 200 && r.status < 300) {
+	root = json_loadb(r->body, r->len, JSON_DECODE_ANY, &jerr);
+	if (r->status >= 200 && r->status < 300) {
 		if (!root) {
 			fprintf(stderr, "loactl: %s answered HTTP %ld without valid JSON (%s)\n",
-				h->base_url, r.status, jerr.text);
-			rc = CTL_EXIT_SERVER;
-			goto out;
+				h->base_url, r->status, jerr.text);
+			return CTL_EXIT_SERVER;
 		}
 		if (json)
 			ctl_show_json(stdout, root);
 		*out = root;
-		root = NULL;
-		rc = CTL_EXIT_OK;
-		goto out;
+		return CTL_EXIT_OK;
 	}
 	if (root && json)
 		ctl_show_json(stdout, root);
-	ctl_api_print_error(h, &r, root, map);
-	rc = r.status >= 400 && r.status < 500 ? CTL_EXIT_REFUSED : CTL_EXIT_SERVER;
-out:
+	ctl_api_print_error(h, r, root, map);
+	rc = r->status >= 400 && r->status < 500 ? CTL_EXIT_REFUSED : CTL_EXIT_SERVER;
 	json_decref(root);
+	return rc;
+}
+
+int
+ctl_api_call(const struct ctl_http *h, bool json, const char *method, const char *path,
+	     const char *body, const struct ctl_rowmap *map, json_t **out)
+{
+	struct ctl_reply r;
+	int rc = ctl_http_call(h, method, path, body, &r);
+
+	rc = ctl_api_finish(h, json, rc, &r, map, out);
 	ctl_reply_free(&r);
+	return rc;
+}
+
+int
+ctl_api_raw(const struct ctl_http *h, const char *method, const char *path, struct ctl_reply *r)
+{
+	json_t *root = NULL;
+	int rc = ctl_http_call(h, method, path, NULL, r);
+
+	if (rc == 0 && r->status >= 200 && r->status < 300)
+		return CTL_EXIT_OK;
+	rc = ctl_api_finish(h, false, rc, r, NULL, &root);
+	json_decref(root);
+	ctl_reply_free(r);
 	return rc;
 }

@@ -32,8 +32,7 @@ ctl_show_json(FILE *out, const json_t *root)
 	}
 }
 
-/* A JSON member as a table cell: "-" for null or absent; numbers are formatted into buf. */
-static const char *
+const char *
 ctl_show_cell(const json_t *obj, const char *key, char *buf, size_t size)
 {
 	const json_t *v = json_object_get(obj, key);
@@ -53,8 +52,7 @@ ctl_show_cell(const json_t *obj, const char *key, char *buf, size_t size)
 	return "-";
 }
 
-/* An integer member, or -1 when absent or not an integer. */
-static long long
+long long
 ctl_show_int(const json_t *obj, const char *key)
 {
 	const json_t *v = json_object_get(obj, key);
@@ -62,8 +60,7 @@ ctl_show_int(const json_t *obj, const char *key)
 	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
 }
 
-/* An integer member as text into buf, "?" when absent. */
-static const char *
+const char *
 ctl_show_num(const json_t *obj, const char *key, char *buf, size_t size)
 {
 	long long v = ctl_show_int(obj, key);
@@ -74,15 +71,13 @@ ctl_show_num(const json_t *obj, const char *key, char *buf, size_t size)
 	return buf;
 }
 
-/* "s" unless n is 1. */
-static const char *
+const char *
 ctl_show_plural(long long n)
 {
 	return n == 1 ? "" : "s";
 }
 
-/* Epoch seconds as local "YYYY-MM-DD HH:MM"; "-" for 0 or absent. */
-static const char *
+const char *
 ctl_show_time(const json_t *v, char *buf, size_t size)
 {
 	struct tm tm;
@@ -94,6 +89,26 @@ ctl_show_time(const json_t *v, char *buf, size_t size)
 	if (!localtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M", &tm))
 		return "?";
 	return buf;
+}
+
+/* The lines about when a new campaign runs, from what loagw said when it stored it. */
+static void
+ctl_show_schedule(FILE *out, const json_t *a)
+{
+	const char *status = json_string_value(json_object_get(a, "status"));
+	long long eta = ctl_show_int(a, "estimated_seconds");
+	char when[32], dur[32];
+
+	if (status && !strcmp(status, "recurring"))
+		fprintf(out, "recurring: next run %s\n",
+			ctl_show_time(json_object_get(a, "next_run_at"), when, sizeof(when)));
+	else if (status && !strcmp(status, "scheduled"))
+		fprintf(out, "scheduled: starts %s\n",
+			ctl_show_time(json_object_get(a, "start_at"), when, sizeof(when)));
+	if (eta >= 0) {
+		ctl_show_duration(dur, sizeof(dur), eta);
+		fprintf(out, "estimated sending time: %s\n", dur);
+	}
 }
 
 void
@@ -113,6 +128,7 @@ ctl_show_created(FILE *out, const json_t *a)
 		ctl_show_num(a, "segments", seg, sizeof(seg)),
 		ctl_show_plural(ctl_show_int(a, "segments")), enc ? enc : "?",
 		ctl_show_num(a, "total_segments", total, sizeof(total)));
+	ctl_show_schedule(out, a);
 }
 
 /* Message states in the order they are shown; the first two are not done yet. */
@@ -125,20 +141,39 @@ static const char *const ctl_show_states[] = { "queued", "sending", "sent", "del
 static void
 ctl_show_progress(FILE *out, long long done, long long total)
 {
-	char bar[21];
-	long long pct;
+	char line[96];
 
-	if (total < 0)
-		total = 0;
-	pct = total > 0 ? done * 100 / total : 100;
-	if (pct > 100)
-		pct = 100;
-	if (pct < 0)
-		pct = 0;
-	memset(bar, '.', 20);
-	memset(bar, '#', (size_t)(pct / 5));
-	bar[20] = '\0';
-	fprintf(out, "[%s] %lld/%lld done (%lld%%)\n", bar, done, total, pct);
+	ctl_progress_format(line, sizeof(line), done, total);
+	fprintf(out, "%s\n", line);
+}
+
+void
+ctl_show_duration(char *buf, size_t size, long long s)
+{
+	if (s < 0)
+		snprintf(buf, size, "?");
+	else if (s < 60)
+		snprintf(buf, size, "%lld s", s);
+	else if (s < 3600)
+		snprintf(buf, size, "%lld min %lld s", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, size, "%lld h %lld min", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, size, "%lld d %lld h", s / 86400, s % 86400 / 3600);
+}
+
+/* "label value" when the member is a non-empty string (cleaned for the terminal). */
+static void
+ctl_show_optional(FILE *out, const char *label, const json_t *obj, const char *key)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+	char *clean;
+
+	if (!v || !*v)
+		return;
+	clean = ctl_text_clean(v);
+	fprintf(out, "%s%s\n", label, clean ? clean : "?");
+	free(clean);
 }
 
 void
@@ -163,6 +198,18 @@ ctl_show_campaign(FILE *out, const json_t *a)
 		ctl_show_time(json_object_get(a, "start_at"), buf, sizeof(buf)));
 	fprintf(out, "end by:    %s\n",
 		ctl_show_time(json_object_get(a, "end_by"), buf, sizeof(buf)));
+	ctl_show_optional(out, "status:    ", a, "status");
+	ctl_show_optional(out, "name:      ", a, "name");
+	ctl_show_optional(out, "group:     ", a, "group");
+	ctl_show_optional(out, "repeats:   ", a, "recurrence");
+	if (ctl_show_int(a, "next_run_at") > 0)
+		fprintf(out, "next run:  %s\n",
+			ctl_show_time(json_object_get(a, "next_run_at"), buf, sizeof(buf)));
+	if (ctl_show_int(a, "parent_id") > 0)
+		fprintf(out, "run of:    campaign %lld\n", ctl_show_int(a, "parent_id"));
+	if (ctl_show_int(a, "poll_closes_at") > 0)
+		fprintf(out, "poll until: %s\n",
+			ctl_show_time(json_object_get(a, "poll_closes_at"), buf, sizeof(buf)));
 	clean = ctl_text_clean(text ? text : "");
 	fprintf(out, "text:      %s\n\n", clean ? clean : "");
 	free(clean);
@@ -196,6 +243,10 @@ ctl_show_campaign(FILE *out, const json_t *a)
 	if (ctl_show_int(a, "done") >= 0)
 		done = ctl_show_int(a, "done");
 	ctl_show_progress(out, done, ctl_show_int(a, "total"));
+	if (ctl_show_int(a, "estimated_seconds_left") > 0) {
+		ctl_show_duration(buf, sizeof(buf), ctl_show_int(a, "estimated_seconds_left"));
+		fprintf(out, "about %s left\n", buf);
+	}
 }
 
 /* The SIGNAL cell of a modem: "-71 dBm", or "67%" when only that is known. */

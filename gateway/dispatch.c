@@ -176,14 +176,14 @@ gw_dispatch_run(struct gw *gw)
 {
 	int64_t now = util_now_ms();
 	int64_t wake = INT64_MAX, quiet_end = 0;
-	bool idle_modem = false, store_empty = false;
+	bool found_nothing = false;
 	bool quiet = gw_schedule_quiet(gw->conf->quiet_hours, now, &quiet_end);
 
 	if (gw->stopping)
 		return;
 	int64_t pass_start = util_mono_ms();
 	gw->metrics.passes++;
-	for (size_t k = 0; k < gw->n_slots && !store_empty; k++) {
+	for (size_t k = 0; k < gw->n_slots; k++) {
 		struct gw_slot *s = &gw->slots[(gw->rr + k) % gw->n_slots];
 		struct queue_msg msg;
 
@@ -195,7 +195,6 @@ gw_dispatch_run(struct gw *gw)
 			wake = t < wake ? t : wake;
 			continue;
 		}
-		idle_modem = true;
 		int rc = gw_dispatch_claim(gw, s, now, quiet, &msg);
 		if (rc < 0) {
 			LOG(LOG_ERROR, "dispatch", "cannot claim a message (%s); retrying in 1 s",
@@ -204,8 +203,9 @@ gw_dispatch_run(struct gw *gw)
 			break;
 		}
 		if (rc == 0) {
-			store_empty = true;
-			break;
+			/* nothing this modem may take (its operator, quiet hours): others may */
+			found_nothing = true;
+			continue;
 		}
 		s->tokens -= msg.segments;
 		s->msg_id = msg.id;
@@ -222,15 +222,18 @@ gw_dispatch_run(struct gw *gw)
 		queue_msg_clear(&msg);
 	}
 	gw->rr = gw->n_slots ? (gw->rr + 1) % gw->n_slots : 0;
-	if (idle_modem && store_empty) {
+	/*
+	 * An idle modem found nothing it may take. Wake at the next due time; when something is
+	 * due already, it is due for modems that are busy (their results kick us) or held by
+	 * quiet hours (wake when they end): look again after a second as a backstop, never spin.
+	 */
+	if (found_nothing) {
 		int64_t due = queue_next_due_ms(gw->q, now);
+		if (due <= now)
+			due = quiet && quiet_end > now ? quiet_end : now + 1000;
+		else if (quiet && quiet_end > now && quiet_end < due)
+			due = quiet_end;
 		wake = due < wake ? due : wake;
-		if (quiet && quiet_end > now && quiet_end < wake)
-			wake = quiet_end; /* broadcasts held back until the quiet hours end */
-		else if (quiet && due <= now)
-			wake = quiet_end > now ? quiet_end : now + 60000;
-	} else if (idle_modem) {
-		wake = now; /* there may be more for the idle modems: run again */
 	}
 	if (wake != INT64_MAX)
 		gw_dispatch_schedule(gw, wake, now);

@@ -117,6 +117,9 @@ const struct conf_token *gw_api_token_lookup(const struct gw *gw, const char *to
  * time zone); -1 when the rule is not understood. */
 int64_t gw_schedule_next(const struct gw *gw, const char *rule, int64_t after_ms);
 
+/* loagw_main.c: run the recurrence/retention check at at_ms if that is sooner than planned. */
+void gw_schedule_wake(struct gw *gw, int64_t at_ms);
+
 /* metrics.c */
 struct evhttp_request;
 void gw_metrics_serve(struct gw *gw, struct evhttp_request *req);

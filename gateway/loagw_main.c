@@ -144,6 +144,28 @@ gw_minute_cb(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(gw->daily_ev, &tv);
 }
 
+void
+gw_schedule_wake(struct gw *gw, int64_t at_ms)
+{
+	struct timeval left;
+	int64_t delay = at_ms - util_now_ms();
+
+	if (!gw->daily_ev)
+		return;
+	if (delay < 0)
+		delay = 0;
+	if (evtimer_pending(gw->daily_ev, &left)) {
+		struct timeval now;
+		evutil_gettimeofday(&now, NULL);
+		int64_t pending = ((int64_t)left.tv_sec - now.tv_sec) * 1000 +
+				  ((int64_t)left.tv_usec - now.tv_usec) / 1000;
+		if (pending <= delay)
+			return;
+	}
+	struct timeval tv = { .tv_sec = delay / 1000, .tv_usec = (delay % 1000) * 1000 };
+	evtimer_add(gw->daily_ev, &tv);
+}
+
 static void
 gw_drain_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
