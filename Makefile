@@ -81,7 +81,8 @@ deps:
 
 # Tests: unit binaries, then integration tests against the real daemon; the sanitizer pass
 # rebuilds everything with ASan+UBSan in build-asan/ and runs the same suites.
-check: deps
+check:
+	@scripts/deps.sh check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/bin SANITIZER=address,undefined all
 	@tests/run.sh
@@ -96,14 +97,18 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/run-demo.sh
 
-bench: deps
+bench:
+	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@tests/bench/run.sh
 
 clean:
 	rm -rf build build-asan build-fuzz bin
 
-.PHONY: all deps check test asan run bench clean
+soak: all
+	@LOA_CRASH_KILLS=200 LOA_CRASH_MESSAGES=3000 python3 tests/integration/test_crash.py
+
+.PHONY: all deps check test asan run bench soak clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .SECONDARY:
 
