@@ -411,3 +411,216 @@ out:
 	fclose(f);
 	return rc;
 }
+
+/* ---- streaming ------------------------------------------------------------------------------ */
+
+#define CTL_CSV_CHUNK		(1u << 20)	/* bytes read at a time */
+#define CTL_CSV_MAX_RECORD	(16u << 20)	/* a record larger than this is refused */
+
+struct ctl_csv_stream {
+	FILE *f;
+	const char *path;		/* borrowed, for messages */
+	char *buf;
+	size_t cap, start, len;		/* unparsed data is buf[start..len) */
+	uint64_t consumed;		/* bytes of the file before buf[start] */
+	unsigned long row;		/* row of the last record returned */
+	bool eof, first;
+	struct ctl_csv_record rec;
+};
+
+int
+ctl_csv_stream_open(const char *path, struct ctl_csv_stream **out, char *err, size_t errlen)
+{
+	struct ctl_csv_stream *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s || !(s->buf = malloc(CTL_CSV_CHUNK))) {
+		free(s);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	s->f = fopen(path, "rb");
+	if (!s->f) {
+		int rc = -errno;
+
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(s->buf);
+		free(s);
+		return rc;
+	}
+	s->cap = CTL_CSV_CHUNK;
+	s->path = path;
+	s->first = true;
+	*out = s;
+	return 0;
+}
+
+void
+ctl_csv_stream_close(struct ctl_csv_stream *s)
+{
+	if (!s)
+		return;
+	ctl_csv_record_free(&s->rec);
+	if (s->f)
+		fclose(s->f);
+	free(s->buf);
+	free(s);
+}
+
+uint64_t
+ctl_csv_stream_offset(const struct ctl_csv_stream *s)
+{
+	return s->consumed;
+}
+
+/* Read more of the file behind what is left unparsed. 0, -EINVAL (message), -EIO, -ENOMEM. */
+static int
+ctl_csv_stream_fill(struct ctl_csv_stream *s, char *err, size_t errlen)
+{
+	size_t n;
+
+	if (s->start > 0) {
+		memmove(s->buf, s->buf + s->start, s->len - s->start);
+		s->len -= s->start;
+		s->consumed += s->start;
+		s->start = 0;
+	}
+	if (s->cap - s->len < CTL_CSV_CHUNK / 2) {
+		char *p;
+
+		if (s->cap >= CTL_CSV_MAX_RECORD)
+			return ctl_csv_fail(err, errlen, s->path, s->row + 1,
+					    "a record longer than %u MB (an unclosed quote?)",
+					    CTL_CSV_MAX_RECORD >> 20);
+		p = realloc(s->buf, s->cap * 2);
+		if (!p) {
+			snprintf(err, errlen, "%s: out of memory", s->path);
+			return -ENOMEM;
+		}
+		s->buf = p;
+		s->cap *= 2;
+	}
+	n = fread(s->buf + s->len, 1, s->cap - s->len, s->f);
+	if (n == 0) {
+		if (ferror(s->f)) {
+			snprintf(err, errlen, "%s: read error", s->path);
+			return -EIO;
+		}
+		s->eof = true;
+		return 0;
+	}
+	if (memchr(s->buf + s->len, '\0', n))
+		return ctl_csv_fail(err, errlen, s->path, 0, "the file holds NUL bytes; it is not "
+				    "CSV text (save it as \"CSV UTF-8\")");
+	s->len += n;
+	if (s->first && s->consumed == 0 && s->len >= 2) {
+		const char *d = s->buf;
+
+		if ((d[0] == '\xff' && d[1] == '\xfe') || (d[0] == '\xfe' && d[1] == '\xff'))
+			return ctl_csv_fail(err, errlen, s->path, 0,
+					    "the file is UTF-16 text; save it as \"CSV UTF-8\"");
+	}
+	return 0;
+}
+
+int
+ctl_csv_stream_next(struct ctl_csv_stream *s, char ***fields, size_t *n, unsigned long *row,
+		    char *err, size_t errlen)
+{
+	int rc;
+
+	for (;;) {
+		struct ctl_csv_reader rd;
+
+		/* before the first record: wait for 3 bytes to see a byte order mark whole */
+		if (s->first && !s->eof && s->len - s->start < 3) {
+			rc = ctl_csv_stream_fill(s, err, errlen);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (s->first) {
+			if (s->len - s->start >= 3 && memcmp(s->buf + s->start, "\xef\xbb\xbf", 3) == 0)
+				s->start += 3;
+			s->first = false;
+		}
+		rd = (struct ctl_csv_reader){ .p = s->buf + s->start, .end = s->buf + s->len,
+					      .row = s->row };
+		rc = ctl_csv_next(&rd, &s->rec);
+		/*
+		 * A record that reaches the end of the buffer may go on in the file (or a CR may
+		 * be followed by its LF): read more and parse it again, until the end of file.
+		 */
+		if (!s->eof && (rc == 0 || rc == -EINVAL || (rc == 1 && rd.p == rd.end))) {
+			rc = ctl_csv_stream_fill(s, err, errlen);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (rc == -EINVAL)
+			return ctl_csv_fail(err, errlen, s->path, rd.row,
+					    "a quoted field starts in this row and is never closed");
+		if (rc < 0) {
+			snprintf(err, errlen, "%s: out of memory", s->path);
+			return rc;
+		}
+		if (rc == 0)
+			return 0;
+		s->start = (size_t)(rd.p - s->buf);
+		s->row = rd.row;
+		if (s->rec.n == 1 && !s->rec.first_quoted && s->rec.fields[0][0] == '\0')
+			continue;	/* an empty line */
+		for (size_t i = 0; i < s->rec.n; i++)
+			ctl_csv_trim(s->rec.fields[i]);
+		*fields = s->rec.fields;
+		*n = s->rec.n;
+		*row = s->row;
+		return 1;
+	}
+}
+
+int
+ctl_csv_count_rows(const char *path, unsigned long *rows)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = malloc(CTL_CSV_CHUNK);
+	bool quoted = false, cr = false, any = false, open_row = false;
+	unsigned long n = 0;
+	size_t got;
+	int rc = 0;
+
+	if (!f || !buf) {
+		rc = f ? -ENOMEM : -errno;
+		goto out;
+	}
+	while ((got = fread(buf, 1, CTL_CSV_CHUNK, f)) > 0) {
+		any = true;
+		for (size_t i = 0; i < got; i++) {
+			char ch = buf[i];
+
+			if (cr && ch == '\n') {	/* the LF of a CRLF */
+				cr = false;
+				continue;
+			}
+			cr = false;
+			if (ch == '"') {
+				quoted = !quoted;
+				open_row = true;
+			} else if (!quoted && (ch == '\n' || ch == '\r')) {
+				n++;
+				open_row = false;
+				cr = ch == '\r';
+			} else {
+				open_row = true;
+			}
+		}
+	}
+	if (ferror(f))
+		rc = -EIO;
+	*rows = n + (any && open_row ? 1 : 0);
+out:
+	if (f)
+		fclose(f);
+	free(buf);
+	return rc;
+}

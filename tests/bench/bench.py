@@ -26,7 +26,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-from harness import (ADMIN_TOKEN, BIN, OFFICIAL_TOKEN, RULES, ROOT, VIEWER_TOKEN,  # noqa: E402
+from harness import (ADMIN_TOKEN, BIN, OFFICIAL_TOKEN, ROOT, VIEWER_TOKEN,  # noqa: E402
                      Gateway, Sim, sha256, wait_for)
 
 BARE_SEND = os.environ.get("LOA_BARE_SEND", os.path.join(ROOT, "build", "bench", "bare_send"))
@@ -44,6 +44,17 @@ PICKUP_TRIALS = 10           # figure 3 (Loa)
 GAMMU_PICKUP_PHASES = (8, 10, 20)  # figure 3 (gammu-smsd): seconds idle before each message
 REPLIES = 100                # figure 4
 BIG = 1000000                # figure 5
+
+# The bench's own inbound rules (figure 4 sends reports), independent of the tests' config.
+RULES = """
+inbound = {
+  rules = (
+    { keywords = ["BAO"]; action = "report"; reply = "Da nhan phan anh. Ma so: {ticket}."; },
+    { keywords = ["HUY"]; action = "optout"; reply = "Ban da huy nhan tin."; }
+  );
+  unknown = { action = "help"; reply = "Nhan BAO <noi dung> de phan anh tin gia."; };
+};
+"""
 
 TEXT = "Loa bench: hay chia se thong tin co nguon chinh thong."  # one GSM-7 segment
 

@@ -391,7 +391,9 @@ test_example_documents_every_key(void)
 		"prefixes", "modems", "device", "connection", "model", "operator", "rate_per_min",
 		"health_interval_s", "inbox_interval_s", "command_timeout_s", "enabled",
 		"min_signal_dbm", "max_errors_in_row", "delivery_reports", "balance_ussd",
-		"balance_interval_s", "balance_pattern", "ussd", "service_code",
+		"balance_interval_s", "balance_pattern", "retention_days", "timezone",
+		"quiet_hours", "daily_cap", "max_replies_per_hour", "reassembly_timeout_s",
+		"poll_reply", "ussd", "service_code",
 		"max_screen_chars", "session_timeout_s", "max_sessions", "invalid_text",
 		"empty_text", "back_label", "next_label", "expired_text", "error_text", "menu",
 		"kind", "key", "label", "title", "options", "text", "category",
@@ -489,6 +491,12 @@ static const struct {
 	{ "bad_list_elem.conf", 5, "modems[1]: must be a group { ... }, got a string" },
 	{ "bad_range.conf", 14, "modems[1].rate_per_min: must be between 1 and 60000, got 0" },
 	{ "bad_port.conf", 2, "api.port: must be between 0 and 65535, got 70000" },
+	{ "bad_timezone.conf", 4,
+	  "dispatch.timezone: unknown time zone \"Asia/Hanoi_City\" (an IANA name such as "
+	  "\"Asia/Ho_Chi_Minh\"; is the tzdata package installed?)" },
+	{ "bad_quiet.conf", 3,
+	  "dispatch.quiet_hours: expected \"HH:MM-HH:MM\" (e.g. \"21:00-07:00\") or \"\" for "
+	  "none, got \"9pm-7am\"" },
 	{ "bad_ussd.conf", 5,
 	  "modems[0].balance_ussd: \"call 101\" is not a USSD code (2 to 40 characters of 0-9, "
 	  "* and #, e.g. \"*101#\")" },
