@@ -350,7 +350,7 @@ api_route_cb(struct evhttp_request *req, void *arg)
 			      : (r.path[n] != '\0' && r.path[n] != '/' && rt->prefix[n - 1] != '/'))
 			continue;
 		r.tail = r.path + n;
-		api_route = rt->prefix;
+		api_route = strcmp(rt->prefix, "/") == 0 && *r.tail ? "other" : rt->prefix;
 		rt->fn(&r);
 		return;
 	}

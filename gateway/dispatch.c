@@ -22,6 +22,7 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -181,7 +182,8 @@ gw_dispatch_run(struct gw *gw)
 
 	if (gw->stopping)
 		return;
-	int64_t pass_start = util_mono_ms();
+	struct timespec ts0, ts1;
+	clock_gettime(CLOCK_MONOTONIC, &ts0);
 	gw->metrics.passes++;
 	for (size_t k = 0; k < gw->n_slots; k++) {
 		struct gw_slot *s = &gw->slots[(gw->rr + k) % gw->n_slots];
@@ -237,7 +239,9 @@ gw_dispatch_run(struct gw *gw)
 	}
 	if (wake != INT64_MAX)
 		gw_dispatch_schedule(gw, wake, now);
-	gw->metrics.pass_seconds += (double)(util_mono_ms() - pass_start) / 1000.0;
+	clock_gettime(CLOCK_MONOTONIC, &ts1);
+	gw->metrics.pass_seconds += (double)(ts1.tv_sec - ts0.tv_sec) +
+				    (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e9;
 }
 
 static void

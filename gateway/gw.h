@@ -41,8 +41,8 @@ struct gw_keyword {
 	size_t rule;  /* index into conf->rules */
 };
 
-#define GW_SEND_BUCKETS 8
-#define GW_HTTP_SERIES 64
+#define GW_SEND_BUCKETS 9
+#define GW_HTTP_SERIES 256
 
 /* Counters since start, for /metrics (metrics.c). */
 struct gw_metrics {

@@ -19,7 +19,8 @@
 #include "modem/modem.h"
 #include "queue/queue.h"
 
-static const double gw_send_buckets[GW_SEND_BUCKETS] = { 0.5, 1, 2, 5, 10, 30, 60, 120 };
+/* libgammu's own floor is about 0.7 s a part: finer buckets below 1 s would stay empty */
+static const double gw_send_buckets[GW_SEND_BUCKETS] = { 1, 1.5, 2, 3, 5, 10, 30, 60, 120 };
 
 void
 gw_metrics_observe_send(struct gw *gw, double seconds)
@@ -43,12 +44,20 @@ gw_metrics_count_http(struct gw *gw, const char *route, int code)
 			mt->http[i].count++;
 			return;
 		}
-	if (mt->n_http < GW_HTTP_SERIES) {
+	if (mt->n_http < GW_HTTP_SERIES - 1) {
 		mt->http[mt->n_http].route = route;
 		mt->http[mt->n_http].code = code;
 		mt->http[mt->n_http].count = 1;
 		mt->n_http++;
+		return;
 	}
+	/* the table is full: count into one reserved series rather than dropping */
+	if (mt->n_http == GW_HTTP_SERIES - 1) {
+		mt->http[mt->n_http].route = "other";
+		mt->http[mt->n_http].code = 0;
+		mt->n_http++;
+	}
+	mt->http[GW_HTTP_SERIES - 1].count++;
 }
 
 static void

@@ -656,7 +656,10 @@ main(int argc, char **argv)
 	snprintf(procname, sizeof(procname), "loa-modem[%s]", w.name);
 	log_init(procname, (enum log_level)level, json, true);
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGINT, SIG_IGN); /* a terminal's Ctrl-C goes to loagw, which stops us */
+	/* A terminal's Ctrl-C or a supervisor's SIGTERM goes to loagw, which drains and then
+	 * stops us by closing our socket: a send in flight is never cut off by a signal. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
 
 	GSM_InitLocales(NULL);
 	w.sm = GSM_AllocStateMachine();

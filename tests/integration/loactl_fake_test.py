@@ -6,13 +6,25 @@ Starts a small HTTP server on 127.0.0.1 (an ephemeral port) that implements the 
 docs/API.md with canned data and records every request, then runs bin/loactl (path from $LOACTL,
 default ./bin/loactl) against it and checks the request bodies and headers loactl sends, the
 tables and lines it prints, --json output, the CSV reader (BOM, CRLF, quoted fields, row numbers)
-and the exit codes 0/1/2/3/4. Python standard library only; no daemon needed.
+and the exit codes 0/1/2/3/4: campaigns (create with groups, polls, recurrence, preview; list,
+pause/resume/cancel, poll tally, watch until done or Ctrl-C, on a pipe and on a pty), reports
+(filters, export in pages to stdout or a file, show, update), opt-outs, audit, contacts (import
+of tests/data/contacts.sample.csv with its bad rows mapped back to their rows, batch splitting, a
+413 answered by smaller batches, a failed batch, a million rows), groups, and the config file.
+Python standard library only; no daemon needed.
 
 Last line: "loactl_fake: N passed, N failed"; exit status 1 when any check failed.
 """
+import csv
 import http.server
+import io
 import json
 import os
+import pty
+import re
+import select
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -25,7 +37,8 @@ import urllib.parse
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-TOKEN = "s3cret-T0ken_x"
+TOKEN = "s3cret-T0ken_x"      # an admin
+VIEWER_TOKEN = "v1ewer-T0ken"  # a viewer: no numbers, no audit
 REPO = Path(__file__).resolve().parents[2]
 LOACTL = os.environ.get("LOACTL", "./bin/loactl")
 TZ_SPEC = "UTC-7"  # POSIX spelling of UTC+07:00 (Vietnam); needs no tzdata
@@ -106,7 +119,22 @@ class FakeApi(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _authorized(self):
-        return self.headers.get("Authorization") == "Bearer " + TOKEN
+        return self._role() is not None
+
+    def _role(self):
+        auth = self.headers.get("Authorization")
+        return {"Bearer " + TOKEN: "admin", "Bearer " + VIEWER_TOKEN: "viewer"}.get(auth)
+
+    def _send_any(self, res):
+        if len(res) == 3:
+            data = res[1].encode()
+            self.send_response(res[0])
+            self.send_header("Content-Type", res[2])
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        else:
+            self._send(*res)
 
     def do_GET(self):
         self._record(b"")
@@ -115,6 +143,9 @@ class FakeApi(http.server.BaseHTTPRequestHandler):
             return self._send(200, {"status": "ok", "modems_ready": 2, "modems": 2})
         if not self._authorized():
             return self._send(*api_error(401, "unauthorized", "a bearer token is needed"))
+        res = fake_get_extra(self, url, urllib.parse.parse_qs(url.query), self._role())
+        if res:
+            return self._send_any(res)
         if url.path == "/v1/modems":
             return self._send(200, MODEMS)
         if url.path == "/v1/reports":
@@ -135,14 +166,19 @@ class FakeApi(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         self._record(body)
-        if self.path != "/v1/campaigns":
-            return self._send(*api_error(404, "not_found", "no such route"))
         if not self._authorized():
             return self._send(*api_error(401, "unauthorized", "a bearer token is needed"))
+        if self.path == "/v1/contacts":
+            return self._send(*fake_contacts(self, body))
         try:
             req = json.loads(body)
         except ValueError:
             return self._send(*api_error(400, "bad_json", "the body is not JSON"))
+        res = fake_post_extra(self, self.path, req, self._role())
+        if res:
+            return self._send(*res)
+        if self.path != "/v1/campaigns":
+            return self._send(*api_error(404, "not_found", "no such route"))
         if req.get("text") == "__500__":
             return self._send(*api_error(500, "internal", "the store failed"))
         recips = req.get("recipients", [])
@@ -160,6 +196,216 @@ class FakeApi(http.server.BaseHTTPRequestHandler):
                                 "encoding": "gsm7" if ascii_only else "ucs2",
                                 "segments": segments,
                                 "total_segments": segments * (len(uniq) - suppressed)})
+
+# ---- what the routes added after v0 answer --------------------------------------------------
+
+CAMPAIGN_9 = dict(CAMPAIGN_7, id=9, status="done", name="Tuần 1", group="commune=son-nam",
+                  done=50, counts=dict(CAMPAIGN_7["counts"], queued=0, sending=0, sent=50))
+CAMPAIGN_7["status"] = "active"
+CAMPAIGN_8["status"] = "paused"
+POLL_7 = {"campaign": 7, "tally": {"KHONG": 4, "CO": 3}, "votes": 7, "closes_at": 1796600000,
+          "open": True}
+AUDIT = [{"id": 1, "at": 1796000000, "who": "ops", "action": "campaign.create",
+          "object": "campaign/7", "result": 201, "detail": "Tuần 1"},
+         {"id": 2, "at": 1796000100, "who": "ops", "action": "optout.add", "object": "optouts",
+          "result": 201, "detail": ""}]
+OPTOUTS = [{"number": "+84912000001", "created_at": 1796000000},
+           {"number": "+84385937050", "created_at": 1796003600}]
+GROUPS = [{"name": "son-nam-y-te", "query": "commune=son-nam,role=y-te", "count": 12}]
+BULK_REPORTS = [{"id": i, "ticket": f"B{i:05d}", "sender": "+8491****001", "pseudonym": "ab12",
+                 "text": f"tin đồn số {i}, \"trích\"\nhai dòng", "category": "bulk",
+                 "status": "new", "note": None, "created_at": 1796000000 + i}
+                for i in range(1, 23457)]
+
+
+def contact_number_error(n):
+    """The fake's number check for contacts: (normalised number, None) or (None, message)."""
+    raw = n.strip().replace("(", "").replace(")", "")
+    if any(ch.isalpha() for ch in raw):
+        return None, f'not a number: "{n}"'
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    if raw.startswith("+") and not raw.startswith("+84"):
+        return None, f'not a Vietnamese number: "{n}"'
+    if raw.startswith("+84") or (raw.startswith("84") and len(digits) == 11):
+        rest = digits[2:]
+        if rest.startswith("0"):
+            return None, "country code and trunk zero together"   # no number: loactl adds it
+    elif digits.startswith("0"):
+        rest = digits[1:]
+    else:
+        rest = digits
+    if len(rest) < 9:
+        return None, f'too short: "{n}"'
+    if len(rest) > 10:
+        return None, f'too long: "{n}"'
+    if rest.startswith("2"):
+        return None, f'not a mobile number (landline): "{n}"'
+    return "+84" + rest[-9:], None
+
+
+def reports_csv(reps, numbers):
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(["id", "ticket", "created_at", "pseudonym"] + (["number"] if numbers else []) +
+               ["category", "status", "text", "note"])
+    for r in reps:
+        w.writerow([r["id"], r["ticket"], r["created_at"], r.get("pseudonym", "")] +
+                   ([r["sender"]] if numbers else []) +
+                   [r.get("category") or "", r["status"], r["text"], r.get("note") or ""])
+    return out.getvalue()
+
+
+def fake_get_extra(h, url, q, role):
+    """GET routes beyond v0; returns (status, obj) or (status, text, ctype) or None."""
+    st = h.server.state
+    path = url.path
+    if path == "/v1/campaigns":
+        limit = int(q.get("limit", ["20"])[0])
+        return 200, {"campaigns": [CAMPAIGN_9, CAMPAIGN_8, CAMPAIGN_7][:limit]}
+    m = re.fullmatch(r"/v1/campaigns/(\d+)/poll", path)
+    if m:
+        if m.group(1) == "7":
+            return 200, POLL_7
+        return api_error(404, "not_found", f"campaign {m.group(1)} has no poll")
+    if path in ("/v1/campaigns/30", "/v1/campaigns/31"):
+        st["watch_gets"] += 1
+        done = min(50, 10 * (st["watch_gets"] - 1)) if path.endswith("30") else 5
+        status = "done" if done == 50 else "active"
+        return 200, dict(CAMPAIGN_7, id=int(path[-2:]), status=status, done=done,
+                         estimated_seconds_left=(50 - done) * 2,
+                         counts=dict(CAMPAIGN_7["counts"], queued=50 - done, sending=0,
+                                     sent=done))
+    if path == "/v1/reports" and ("format" in q or q.get("category") == ["bulk"]):
+        if q.get("numbers") == ["1"] and role != "admin":
+            return api_error(403, "forbidden", "numbers: only an admin may see citizens' "
+                             "numbers", "numbers")
+        after = int(q.get("after", ["0"])[0])
+        limit = int(q.get("limit", ["100"])[0])
+        if limit > (100000 if "format" in q else 1000):
+            return api_error(400, "invalid", "limit: too big", "limit")
+        pool = BULK_REPORTS if q.get("category") == ["bulk"] else REPORTS
+        reps = [r for r in pool if r["id"] > after][:limit]
+        if q.get("format") == ["csv"]:
+            return 200, reports_csv(reps, q.get("numbers") == ["1"]), "text/csv; charset=utf-8"
+        return 200, {"reports": reps, "next_after": reps[-1]["id"] if reps else after}
+    m = re.fullmatch(r"/v1/reports/(\w+)", path)
+    if m:
+        for r in REPORTS:
+            if m.group(1) in (str(r["id"]), r["ticket"]):
+                return 200, dict(r, pseudonym="ab12cd34", category=None, note=None,
+                                 source="sim1", updated_at=None, updated_by=None)
+        return api_error(404, "not_found", f"no report {m.group(1)}")
+    if path == "/v1/optouts":
+        return 200, {"count": 2, "optouts": OPTOUTS if role == "admin" else []}
+    if path == "/v1/audit":
+        if role != "admin":
+            return api_error(403, "forbidden", "role viewer may not do this (needs admin)")
+        return 200, {"audit": AUDIT}
+    if path in ("/v1/contacts", "/v1/contacts/count"):
+        group = q.get("group", [""])[0]
+        if group and "=" not in group and group != "*":
+            return api_error(400, "invalid", "group: not a tag query", "group")
+        want = dict(kv.split("=", 1) for kv in group.split(",") if "=" in kv)
+        rows = [dict(c, id=i + 1) for i, c in enumerate(st["contacts"].values())
+                if all(c["tags"].get(k) == v for k, v in want.items())]
+        if path.endswith("count"):
+            return 200, {"count": len(rows)}
+        after = int(q.get("after", ["0"])[0])
+        limit = int(q.get("limit", ["100"])[0])
+        rows = [r for r in rows if r["id"] > after][:limit]
+        return 200, {"contacts": rows, "next_after": rows[-1]["id"] if rows else after}
+    if path == "/v1/groups":
+        return 200, {"groups": GROUPS}
+    return None
+
+
+def slug(s):
+    s = unicodedata.normalize("NFD", s.replace("đ", "d").replace("Đ", "D"))
+    s = "".join(ch for ch in s if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[^a-z0-9_]+", "-", s).strip("-")
+
+
+def fake_contacts(h, body):
+    st = h.server.state
+    st["contact_batches"].append(len(body))
+    if len(body) > st["max_body"]:
+        st["contact_413"] += 1
+        return 413, {"error": {"code": "too_large", "message": "the request body is too big"}}
+    if st["fail_batch"] and len(st["contact_batches"]) == st["fail_batch"]:
+        return api_error(500, "internal", "the contacts could not be stored: disk I/O error")
+    if st["fast"]:  # the million-row run: count, do not look
+        st["fast_count"] += body.count(b'"number":')
+        return 200, {"inserted": body.count(b'"number":'), "updated": 0, "errors": []}
+    req = json.loads(body)
+    ins = upd = 0
+    errors = []
+    st["contact_sizes"].append(len(req["contacts"]))
+    for i, c in enumerate(req["contacts"]):
+        num, why = contact_number_error(c.get("number", ""))
+        if why:
+            errors.append({"index": i, "field": f"contacts[{i}].number", "message": why})
+            continue
+        if num in st["contacts"]:
+            upd += 1
+        else:
+            ins += 1
+        st["contacts"][num] = {"number": num, "name": c.get("name"), "operator": "viettel",
+                               "tags": {k: slug(v) for k, v in c.get("tags", {}).items()}}
+        st["raw_contacts"].append(c)
+    return 200, {"inserted": ins, "updated": upd, "errors": errors}
+
+
+def fake_post_extra(h, path, req, role):
+    """POST routes beyond v0 (req: the parsed body); (status, obj) or None."""
+    if path == "/v1/campaigns/preview":
+        recips = req.get("recipients", [])
+        for i, n in enumerate(recips):
+            why = fake_check_number(n)
+            if why:
+                return api_error(400, "invalid", f'recipients[{i}]: {why}: "{n}"',
+                                 f"recipients[{i}]")
+        text = req.get("text", "")
+        if req.get("transliterate"):
+            text = slug(text.replace(" ", "_")).replace("_", " ")
+        seg = 1 if len(text) <= 70 else 2
+        n = len(set(recips)) + (12 if req.get("group") else 0)
+        return 200, {"recipients": n, "opted_out": 1, "duplicates": len(recips) - len(set(recips)),
+                     "to_send": n - 1, "encoding": "ucs2", "segments": seg, "units": len(text),
+                     "total_segments": (n - 1) * seg,
+                     "by_operator": {"viettel": n - 2, "vinaphone": 1},
+                     "estimated_seconds": 130, "text": text}
+    m = re.fullmatch(r"/v1/campaigns/(\d+)/(pause|resume|cancel)", path)
+    if m:
+        if m.group(1) == "9":
+            return api_error(409, "conflict", "campaign 9 is finished or cancelled")
+        if m.group(1) != "7":
+            return api_error(404, "not_found", f"no campaign {m.group(1)}")
+        status = {"pause": "paused", "resume": "active", "cancel": "cancelled"}[m.group(2)]
+        return 200, dict(CAMPAIGN_7, status=status, done=38)
+    m = re.fullmatch(r"/v1/reports/(\w+)", path)
+    if m:
+        if req.get("status") not in ("new", "reviewing", "resolved"):
+            return api_error(400, "invalid", "status: expected new, reviewing or resolved",
+                             "status")
+        for r in REPORTS:
+            if m.group(1) in (str(r["id"]), r["ticket"]):
+                return 200, dict(r, status=req["status"], note=req.get("note"),
+                                 updated_by="ops", updated_at=1796100000)
+        return api_error(404, "not_found", f"no report {m.group(1)}")
+    if path == "/v1/optouts":
+        if role != "admin":
+            return api_error(403, "forbidden", "role viewer may not do this (needs admin)")
+        num, why = contact_number_error(req.get("number", ""))
+        if why:
+            return api_error(400, "invalid", "number: " + why, "number")
+        return 201, {"number": num}
+    if path == "/v1/groups":
+        if "=" not in req.get("query", ""):
+            return api_error(400, "invalid", 'query: expected a tag query such as '
+                             '"commune=son-nam"', "query")
+        return 201, {"name": req["name"], "query": req["query"]}
+    return None
+
 
 
 def width(s):
@@ -193,14 +439,25 @@ def main():
         return 1
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeApi)
     server.requests = []
+    server.state = {}
     server.daemon_threads = True
+
+    def reset_state(**kw):
+        server.state.clear()
+        server.state.update(watch_gets=0, contacts={}, raw_contacts=[], contact_batches=[],
+                            contact_sizes=[], contact_413=0, max_body=1 << 30, fail_batch=0,
+                            fast=False, fast_count=0)
+        server.state.update(kw)
+    reset_state()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     tmp = tempfile.TemporaryDirectory(prefix="loactl_fake.")
     t = Suite()
     base_env = {k: v for k, v in os.environ.items()
-                if k not in ("LOA_URL", "LOA_TOKEN", "LOA_TOKEN_FILE") and "proxy" not in k.lower()}
+                if k not in ("LOA_URL", "LOA_TOKEN", "LOA_TOKEN_FILE", "LOA_CONFIG")
+                and "proxy" not in k.lower()}
     base_env["TZ"] = TZ_SPEC
+    base_env["HOME"] = tmp.name  # no ~/.config/loactl.conf of the user's
 
     def run(args, token=True, stdin=None, env=None, timeout=10):
         e = dict(base_env)
@@ -571,6 +828,565 @@ def main():
         t.check("no answer exits 3", rc == 3, f"rc={rc} err={err!r}")
         t.check("no answer names the URL", f"cannot reach {silent.rstrip('/')}" in err, err)
         t.check("--timeout is honoured", took < 5, f"{took:.1f}s")
+
+    # ---- commands added after v0 -----------------------------------------------------------
+
+    @test
+    def new_usage_errors():
+        for args in (["campaign", "list", "--help"], ["campaign", "watch", "--help"],
+                     ["contacts", "import", "--help"], ["contacts", "--help"],
+                     ["report", "--help"], ["optouts", "--help"], ["optout", "--help"],
+                     ["audit", "--help"], ["groups", "--help"], ["group", "--help"],
+                     ["campaign", "pause", "--help"], ["help", "reports"]):
+            rc, out, err, reqs = run(args)
+            t.check(f"{args} exits 0 with usage", rc == 0 and "usage: loactl" in out and
+                    not reqs, f"rc={rc} {out!r} {err!r}")
+        rc, out, _, _ = run(["--help"])
+        t.check("--help documents the config file",
+                "loactl.conf" in out and "token_file" in out and "LOA_CONFIG" in out, out)
+        for cmd in ("campaign watch", "contacts import", "report show|update", "optout add",
+                    "audit", "group save", "campaign list", "groups"):
+            t.check(f"--help lists {cmd}", cmd in out, out)
+        x = ["campaign", "create", "--text", "x"]
+        usage_cases = [
+            x,
+            x + ["--to", "0912345678", "--poll", "CO,KHONG"],
+            x + ["--to", "0912345678", "--poll-closes", "+2h"],
+            x + ["--to", "0912345678", "--poll", "CO", "--poll-closes", "+2h"],
+            x + ["--to", "0912345678", "--poll", "CO,co", "--poll-closes", "+2h"],
+            x + ["--to", "0912345678", "--poll", "CO,HAI TU", "--poll-closes", "+2h"],
+            x + ["--to", "0912345678", "--poll", "CO,KHONG", "--poll-closes", "tomorrow"],
+            x + ["--group", "commune=a", "--recurrence", "hourly"],
+            x + ["--group", "commune=a", "--recurrence", "weekly 8 08:00"],
+            x + ["--group", "commune=a", "--recurrence", "daily 24:00"],
+            x + ["--group", ""],
+            ["campaign", "list", "--limit", "0"],
+            ["campaign", "list", "--limit", "501"],
+            ["campaign", "pause"],
+            ["campaign", "resume", "x7"],
+            ["campaign", "cancel", "7", "8"],
+            ["campaign", "poll", "0"],
+            ["campaign", "watch", "7", "--interval", "0"],
+            ["campaign", "watch"],
+            ["campaign", "frobnicate", "7"],
+            ["reports", "--status", "open"],
+            ["reports", "--since", "yesterday"],
+            ["reports", "--export", "xml"],
+            ["reports", "--output", "r.csv"],
+            ["reports", "--limit", "5000"],
+            ["report", "show"],
+            ["report", "show", "K7Q2XM", "--status", "resolved"],
+            ["report", "update", "K7Q2XM"],
+            ["report", "update", "K7Q2XM", "--status", "done"],
+            ["report", "show", "../etc"],
+            ["report", "delete", "K7Q2XM"],
+            ["optouts", "extra"],
+            ["optout", "remove", "0912345678"],
+            ["optout", "add"],
+            ["audit", "--limit", "1001"],
+            ["audit", "--since", "later"],
+            ["contacts"],
+            ["contacts", "list", "--limit", "10001"],
+            ["contacts", "count", "--limit", "5"],
+            ["contacts", "import"],
+            ["contacts", "import", "a.csv", "b.csv"],
+            ["contacts", "import", "a.csv", "--batch", "0"],
+            ["contacts", "import", "a.csv", "--batch", "10001"],
+            ["contacts", "import", "missing.csv"],
+            ["group", "save", "name-only"],
+            ["group", "delete", "x"],
+            ["groups", "extra"],
+        ]
+        for args in usage_cases:
+            rc, out, err, reqs = run(args)
+            t.check(f"usage error {args} exits 2", rc == 2, f"rc={rc} err={err!r}")
+            t.check(f"usage error {args} says why", err.startswith("loactl: "), err)
+            t.check(f"usage error {args} sends nothing", not reqs, reqs)
+
+    @test
+    def create_with_new_options():
+        before = int(time.time())
+        rc, out, err, reqs = run(["campaign", "create", "--text", "Họp thôn", "--group",
+                                  "commune=son-nam,role=y-te", "--name", "Tuần 1",
+                                  "--recurrence", "weekly 1 08:00", "--transliterate",
+                                  "--poll", "CO, KHONG ,3", "--poll-closes", "+48h"])
+        t.check("create with group/poll exits 0", rc == 0, f"rc={rc} {err!r}")
+        body = json.loads(reqs[0]["body"]) if reqs else {}
+        closes = body.get("poll", {}).pop("closes_at", 0)
+        t.check("group/name/recurrence/transliterate/poll in the body", body == {
+            "text": "Họp thôn", "group": "commune=son-nam,role=y-te", "name": "Tuần 1",
+            "recurrence": "weekly 1 08:00", "transliterate": True,
+            "poll": {"answers": ["CO", "KHONG", "3"]}}, body)
+        t.check("+48h is 48 hours from now", before + 48 * 3600 <= closes <=
+                int(time.time()) + 48 * 3600, closes)
+        rc, out, err, reqs = run(["campaign", "create", "--text", "x", "--to", "0912345678",
+                                  "--poll", "1,2", "--poll-closes", "1796600000",
+                                  "--start-at", "2026-12-01 08:30"])
+        body = json.loads(reqs[0]["body"]) if reqs else {}
+        local = datetime(2026, 12, 1, 8, 30, tzinfo=TZ_OFFSET).timestamp()
+        t.check("poll epoch and a local start time", rc == 0 and
+                body.get("poll") == {"answers": ["1", "2"], "closes_at": 1796600000} and
+                body.get("start_at") == int(local), body)
+
+    @test
+    def campaign_preview():
+        name = write("prev.csv", "number\n0912000001\n0912000001\n0912000002\n")
+        rc, out, err, reqs = run(["campaign", "create", "--text", "Thông báo", "--csv", name,
+                                  "--group", "commune=son-nam", "--preview"])
+        t.check("preview exits 0", rc == 0, f"rc={rc} {err!r}")
+        t.check("preview POSTs /v1/campaigns/preview", reqs and
+                (reqs[0]["method"], reqs[0]["path"]) == ("POST", "/v1/campaigns/preview"), reqs)
+        lines = dict(re.split(r":\s+", ln, maxsplit=1) for ln in out.splitlines()[1:])
+        t.check("preview says nothing is stored", out.startswith("preview (nothing stored"), out)
+        t.check("preview numbers", (lines.get("recipients"), lines.get("opted out"),
+                                    lines.get("duplicates"), lines.get("to send"),
+                                    lines.get("parts per message"), lines.get("total parts")) ==
+                ("14", "1", "1", "13", "1 (ucs2)", "13"), lines)
+        t.check("preview by operator", lines.get("by operator") == "viettel 12, vinaphone 1",
+                lines)
+        t.check("preview estimated time", lines.get("estimated time") == "2 min 10 s", lines)
+        rc, out, err, reqs = run(["--json", "campaign", "create", "--text", "x", "--group", "*",
+                                  "--preview"])
+        t.check("preview --json", rc == 0 and json.loads(out).get("to_send") == 11, out)
+        name = write("prevbad.csv", "number\n0912000001\n+1 415 555 0100\n")
+        rc, out, err, reqs = run(["campaign", "create", "--text", "x", "--csv", name,
+                                  "--preview"])
+        t.check("preview refusal maps recipients[i] to the row", rc == 1 and
+                "prevbad.csv:row 3: not a Vietnamese" in err, f"rc={rc} {err!r}")
+
+    @test
+    def campaign_list_control_poll():
+        rc, out, err, reqs = run(["campaign", "list", "--limit", "3"])
+        t.check("list exits 0", rc == 0, f"rc={rc} {err!r}")
+        t.check("list query", reqs and reqs[0]["path"] == "/v1/campaigns?limit=3", reqs)
+        lines = out.splitlines()
+        t.check("list header", lines and lines[0].split()[:5] ==
+                ["ID", "STATUS", "PRIO", "CREATED", "DONE"], lines[:1])
+        t.check("list newest first", [ln.split()[0] for ln in lines[1:]] == ["9", "8", "7"], out)
+        t.check("list row", "done" in lines[1] and "50/50" in lines[1] and "Tuần 1" in lines[1],
+                lines[1:2])
+        t.check("list fits 80 columns", all(width(ln) <= 80 for ln in lines), out)
+        rc, out, err, reqs = run(["campaign", "list"])
+        t.check("list default limit", reqs and reqs[0]["path"] == "/v1/campaigns?limit=20", reqs)
+        for action, word, status in (("pause", "paused", "paused"),
+                                     ("resume", "resumed", "active"),
+                                     ("cancel", "cancelled", "cancelled")):
+            rc, out, err, reqs = run(["campaign", action, "7"])
+            t.check(f"{action} POSTs", rc == 0 and reqs and (reqs[0]["method"], reqs[0]["path"])
+                    == ("POST", f"/v1/campaigns/7/{action}"), f"rc={rc} {reqs} {err}")
+            t.check(f"{action} line", out == f"campaign 7 {word}: now {status}, 38/50 done\n",
+                    repr(out))
+        rc, out, err, reqs = run(["campaign", "cancel", "9"])
+        t.check("cancel a finished campaign: 409 exits 1", rc == 1 and
+                "campaign 9 is finished" in err, f"rc={rc} {err!r}")
+        rc, out, err, reqs = run(["campaign", "pause", "99"])
+        t.check("pause unknown: 404 exits 1", rc == 1, f"rc={rc}")
+        rc, out, err, reqs = run(["campaign", "poll", "7"])
+        t.check("poll exits 0", rc == 0 and reqs[0]["path"] == "/v1/campaigns/7/poll",
+                f"rc={rc} {err}")
+        rows = [ln.split() for ln in out.splitlines()]
+        t.check("poll tally, most votes first", rows[:3] == [["ANSWER", "VOTES", "SHARE"],
+                                                             ["KHONG", "4", "57%"],
+                                                             ["CO", "3", "43%"]], rows)
+        t.check("poll summary", "7 votes; open until" in out, out)
+        rc, out, err, reqs = run(["campaign", "poll", "8"])
+        t.check("poll of a campaign without one exits 1", rc == 1 and "has no poll" in err, err)
+        rc, out, err, reqs = run(["--json", "campaign", "poll", "7"])
+        t.check("poll --json", rc == 0 and json.loads(out) == POLL_7, out)
+
+    @test
+    def campaign_watch():
+        reset_state()
+        start = time.monotonic()
+        rc, out, err, reqs = run(["campaign", "watch", "30", "--interval", "0.1"])
+        t.check("watch ends with exit 0 when done", rc == 0, f"rc={rc} {err!r}")
+        t.check("watch is quick", time.monotonic() - start < 5)
+        lines = out.splitlines()
+        t.check("watch prints a line per change on a pipe",
+                [re.search(r"\] (\d+)/50", ln).group(1) for ln in lines[:-1]] ==
+                ["0", "10", "20", "30", "40", "50"], out)
+        t.check("watch line shape", lines and lines[0].startswith("campaign 30 active  [") and
+                "about 1 min 40 s left" in lines[0], lines[:1])
+        t.check("watch rate once known", "/s" in lines[2] if len(lines) > 2 else False, out)
+        t.check("watch no \\r on a pipe", "\r" not in out, repr(out))
+        t.check("watch summary", lines[-1:] == ["campaign 30 done: sent 50"], lines[-1:])
+        t.check("watch polled the campaign", all(r["path"] == "/v1/campaigns/30" for r in reqs)
+                and len(reqs) == 6, [r["path"] for r in reqs])
+
+        reset_state()
+        rc, out, err, reqs = run(["--json", "campaign", "watch", "30", "--interval", "0.1"])
+        docs = [json.loads(ln) for ln in out.splitlines()]
+        t.check("watch --json: one answer a change", rc == 0 and
+                [d["done"] for d in docs] == [0, 10, 20, 30, 40, 50], f"rc={rc} {out!r} {err!r}")
+
+        rc, out, err, reqs = run(["campaign", "watch", "99", "--interval", "0.1"])
+        t.check("watch unknown campaign exits 1", rc == 1, f"rc={rc}")
+
+        # Ctrl-C: a campaign that never ends
+        e = dict(base_env, LOA_URL=url, LOA_TOKEN=TOKEN)
+        p = subprocess.Popen([os.path.abspath(LOACTL), "campaign", "watch", "31", "--interval",
+                              "0.2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+        time.sleep(0.6)
+        p.send_signal(signal.SIGINT)
+        try:
+            out, err = p.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+        t.check("watch stops on Ctrl-C with 130", p.returncode == 130, f"rc={p.returncode}")
+        t.check("watch says it stopped", b"stopped watching campaign 31" in err, err)
+        t.check("watch printed once (no change)", out.count(b"\n") == 1, out)
+
+        # on a terminal the line is redrawn in place
+        reset_state()
+        master, slave = pty.openpty()
+        p = subprocess.Popen([os.path.abspath(LOACTL), "campaign", "watch", "30", "--interval",
+                              "0.1"], stdout=slave, stderr=subprocess.PIPE, env=e)
+        os.close(slave)
+        data = b""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([master], [], [], 0.5)
+            if not r:
+                if p.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        os.close(master)
+        p.wait(timeout=5)
+        text = data.decode("utf-8", "replace")
+        t.check("watch on a tty exits 0", p.returncode == 0, f"rc={p.returncode}")
+        t.check("watch on a tty redraws with \\r", text.count("\r") >= 6 and
+                "50/50 done (100%)" in text, repr(text))
+        t.check("watch on a tty: progress on one line, then the summary",
+                text.replace("\r\n", "\n").rstrip("\n").split("\n")[-1] ==
+                "campaign 30 done: sent 50", repr(text[-200:]))
+
+    @test
+    def reports_filters_and_export():
+        rc, out, err, reqs = run(["reports", "--status", "new", "--category", "tin giả",
+                                  "--since", "1796000000", "--until", "2026-12-01",
+                                  "--limit", "2"])
+        until = int(datetime(2026, 12, 1, tzinfo=TZ_OFFSET).timestamp())
+        t.check("filters in the query", reqs and reqs[0]["path"] ==
+                f"/v1/reports?status=new&category=tin%20gi%E1%BA%A3&since=1796000000"
+                f"&until={until}&limit=2", reqs)
+        rc, out, err, reqs = run(["reports", "--numbers"], env={"LOA_TOKEN": VIEWER_TOKEN})
+        t.check("--numbers asks numbers=1", reqs and reqs[0]["path"] == "/v1/reports?numbers=1",
+                reqs)
+        rc, out, err, reqs = run(["reports", "--numbers", "--export", "csv"],
+                                 env={"LOA_TOKEN": VIEWER_TOKEN})
+        t.check("--numbers as a viewer: 403 exits 1", rc == 1 and "only an admin" in err,
+                f"rc={rc} {err!r}")
+
+        rc, out, err, reqs = run(["reports", "--export", "csv"])
+        t.check("export csv exits 0", rc == 0, f"rc={rc} {err!r}")
+        t.check("export csv query", reqs and reqs[0]["path"] ==
+                "/v1/reports?limit=10000&format=csv", reqs)
+        t.check("export csv is the server's CSV", out == reports_csv(REPORTS, False), out[:300])
+
+        rc, out, err, reqs = run(["reports", "--category", "bulk", "--export", "csv",
+                                  "--output", "all.csv"])
+        t.check("big export in pages", rc == 0 and [r["path"] for r in reqs] == [
+            "/v1/reports?category=bulk&limit=10000&format=csv",
+            "/v1/reports?category=bulk&after=10000&limit=10000&format=csv",
+            "/v1/reports?category=bulk&after=20000&limit=10000&format=csv"],
+            [r["path"] for r in reqs])
+        got = (Path(tmp.name) / "all.csv").read_bytes().decode("utf-8") \
+            if (Path(tmp.name) / "all.csv").exists() else ""
+        t.check("pages joined into one CSV with one header", got ==
+                reports_csv(BULK_REPORTS, False), got[:200])
+        t.check("--output says how many", "23456 reports written to all.csv" in err, err)
+        t.check("no .part file left", not (Path(tmp.name) / "all.csv.part").exists())
+        t.check("--output keeps stdout clean", out == "", out[:100])
+
+        rc, out, err, reqs = run(["reports", "--category", "bulk", "--export", "json",
+                                  "--after", "100", "--limit", "15000"])
+        doc = json.loads(out) if rc == 0 else {}
+        t.check("export json with --after/--limit", rc == 0 and
+                [r["id"] for r in doc.get("reports", [])] == list(range(101, 15101)),
+                f"rc={rc} {err!r}")
+        t.check("export json pages", [r["path"] for r in reqs] == [
+            "/v1/reports?category=bulk&after=100&limit=10000&format=json",
+            "/v1/reports?category=bulk&after=10100&limit=5000&format=json"],
+            [r["path"] for r in reqs])
+
+        (Path(tmp.name) / "keep.csv").write_text("old")
+        rc, out, err, reqs = run(["--url", "http://127.0.0.1:9", "reports", "--export", "csv",
+                                  "--output", "keep.csv"])
+        t.check("failed export exits 3 and leaves the old file", rc == 3 and
+                (Path(tmp.name) / "keep.csv").read_text() == "old" and
+                not (Path(tmp.name) / "keep.csv.part").exists(), f"rc={rc} {err!r}")
+
+    @test
+    def report_show_and_update():
+        rc, out, err, reqs = run(["report", "show", "P3ZR8A"])
+        t.check("report show exits 0", rc == 0 and reqs[0]["path"] == "/v1/reports/P3ZR8A",
+                f"rc={rc} {err!r}")
+        t.check("report show fields", out.startswith("report P3ZR8A (id 2)\n") and
+                "status:    reviewed" in out and "pseudonym: ab12cd34" in out and
+                "source:    sim1" in out and LONG_VI in out, out)
+        rc, out, err, reqs = run(["report", "show", "404"])
+        t.check("report show unknown exits 1", rc == 1 and "no report 404" in err, err)
+        rc, out, err, reqs = run(["report", "update", "K7Q2XM", "--status", "resolved",
+                                  "--note", "Đã xác minh: tin giả", "--notify"])
+        t.check("report update exits 0", rc == 0, f"rc={rc} {err!r}")
+        t.check("report update request", reqs and (reqs[0]["method"], reqs[0]["path"]) ==
+                ("POST", "/v1/reports/K7Q2XM") and json.loads(reqs[0]["body"]) ==
+                {"status": "resolved", "note": "Đã xác minh: tin giả", "notify": True}, reqs)
+        t.check("report update shows the result", "status:    resolved" in out and
+                "note:      Đã xác minh: tin giả" in out and "by:        ops" in out, out)
+        rc, out, err, reqs = run(["report", "update", "3", "--status", "reviewing"])
+        t.check("update by id, no note/notify sent", rc == 0 and
+                json.loads(reqs[0]["body"]) == {"status": "reviewing"}, reqs)
+
+    @test
+    def optouts_audit_groups():
+        rc, out, err, reqs = run(["optouts"])
+        t.check("optouts (admin) table", rc == 0 and "+84912000001" in out and
+                out.splitlines()[0].split() == ["NUMBER", "SINCE"] and
+                out.endswith("2 numbers opted out\n"), out)
+        rc, out, err, reqs = run(["optouts", "--count"])
+        t.check("optouts --count", rc == 0 and out == "2 numbers opted out\n", repr(out))
+        rc, out, err, reqs = run(["optouts"], env={"LOA_TOKEN": VIEWER_TOKEN})
+        t.check("optouts as viewer: the count", rc == 0 and out == "2 numbers opted out\n" and
+                "admin" in err, f"{out!r} {err!r}")
+        rc, out, err, reqs = run(["optout", "add", "0912 000 003"])
+        t.check("optout add", rc == 0 and json.loads(reqs[0]["body"]) ==
+                {"number": "0912 000 003"} and out.startswith("+84912000003 opted out"),
+                f"rc={rc} {out!r} {err!r}")
+        rc, out, err, reqs = run(["optout", "add", "12345"])
+        t.check("optout add bad number exits 1", rc == 1 and 'number: too short' in err, err)
+        rc, out, err, reqs = run(["optout", "add", "0912000003"],
+                                 env={"LOA_TOKEN": VIEWER_TOKEN})
+        t.check("optout add as viewer: 403 exits 1", rc == 1 and "needs admin" in err, err)
+
+        rc, out, err, reqs = run(["audit", "--who", "ops", "--action", "campaign.create",
+                                  "--since", "1796000000", "--limit", "50"])
+        t.check("audit query", rc == 0 and reqs[0]["path"] ==
+                "/v1/audit?who=ops&action=campaign.create&since=1796000000&limit=50", reqs)
+        lines = out.splitlines()
+        t.check("audit table", lines[0].split() == ["ID", "TIME", "WHO", "ACTION", "OBJECT",
+                                                    "RESULT", "DETAIL"] and len(lines) == 3 and
+                "campaign/7" in lines[1] and "Tuần 1" in lines[1], out)
+        rc, out, err, reqs = run(["--json", "audit"])
+        t.check("audit --json", rc == 0 and json.loads(out) == {"audit": AUDIT}, out)
+
+        rc, out, err, reqs = run(["groups"])
+        t.check("groups table", rc == 0 and out.splitlines()[0].split() ==
+                ["NAME", "QUERY", "CONTACTS"] and out.splitlines()[1].split() ==
+                ["son-nam-y-te", "commune=son-nam,role=y-te", "12"], out)
+        rc, out, err, reqs = run(["group", "save", "y-te", "role=y-te"])
+        t.check("group save", rc == 0 and json.loads(reqs[0]["body"]) ==
+                {"name": "y-te", "query": "role=y-te"} and
+                out == 'group "y-te" saved: role=y-te\n', f"{out!r} {err!r}")
+        rc, out, err, reqs = run(["group", "save", "x", "son nam"])
+        t.check("group save bad query exits 1", rc == 1 and "query: expected" in err, err)
+
+    def sample_expectations():
+        """What the fake should hold after importing the sample, computed independently."""
+        with open(REPO / "tests/data/contacts.sample.csv", encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f))
+        new, upd, bad = set(), 0, {}
+        for i, r in enumerate(rows[1:], start=2):
+            if not r[0].strip():
+                bad[i] = "empty number"
+                continue
+            num, why = contact_number_error(r[0].strip())
+            if why:
+                bad[i] = why
+            elif num in new:
+                upd += 1
+            else:
+                new.add(num)
+        return rows, new, upd, bad
+
+    @test
+    def contacts_import_sample():
+        sample = REPO / "tests" / "data" / "contacts.sample.csv"
+        rows, new, upd, bad = sample_expectations()
+        t.check("the sample's bad rows are rows 482-487, 490, 491",
+                sorted(bad) == [482, 483, 484, 485, 486, 487, 490, 491], sorted(bad))
+        reset_state()
+        shutil.copy(sample, Path(tmp.name) / "contacts.csv")
+        rc, out, err, reqs = run(["contacts", "import", "contacts.csv", "--batch", "100"])
+        t.check("import with rejected rows exits 1", rc == 1, f"rc={rc} {err!r}")
+        sent = len(rows) - 2  # all data rows but the one without a number
+        t.check("--batch 100: 5 requests", len(reqs) == 5 and all(
+            (r["method"], r["path"]) == ("POST", "/v1/contacts") for r in reqs),
+            [(r["method"], r["path"]) for r in reqs])
+        t.check("batches of 100", server.state["contact_sizes"] == [100, 100, 100, 100,
+                                                                    sent - 400],
+                server.state["contact_sizes"])
+        errs = [ln for ln in err.splitlines() if ":row " in ln]
+        t.check("one line per rejected row, in row order",
+                [int(re.search(r":row (\d+):", ln).group(1)) for ln in errs] == sorted(bad), err)
+        t.check("row 482 mapped with the server's message",
+                'loactl: contacts.csv:row 482: too short: "12345"' in errs, errs)
+        t.check("row 484 mapped", 'loactl: contacts.csv:row 484: not a Vietnamese number: '
+                '"+1 415 555 0100"' in errs, errs)
+        t.check("row 487 rejected locally", "loactl: contacts.csv:row 487: empty number" in errs,
+                errs)
+        t.check("a message without the number gets it added",
+                'loactl: contacts.csv:row 491: country code and trunk zero together: '
+                '"+84 0912 000 000"' in errs, errs)
+        imported = len(new) + upd
+        t.check("summary line", out == f"{imported} contacts imported ({len(new)} new, {upd} "
+                f"updated), {len(bad)} rows rejected\n", repr(out))
+        t.check("every good row reached the server", len(server.state["raw_contacts"]) ==
+                imported, len(server.state["raw_contacts"]))
+        first = server.state["raw_contacts"][0] if server.state["raw_contacts"] else {}
+        t.check("number, name and the other columns as tags", first == {
+            "number": "0385937050", "name": "Vũ Văn Cường",
+            "tags": {"commune": "Minh Thanh", "village": "Thôn 2", "role": "can-bo-xa"}}, first)
+        second = server.state["raw_contacts"][1] if len(server.state["raw_contacts"]) > 1 else {}
+        t.check("an empty cell is no tag", "role" not in second.get("tags", {}), second)
+        t.check("quoted name with quotes", any(c.get("name") == 'Nguyễn Văn "Tèo"'
+                                               for c in server.state["raw_contacts"]))
+
+        # the same file again: everything is an update now
+        rc, out, err, reqs = run(["--json", "contacts", "import", "contacts.csv"])
+        doc = json.loads(out) if out.startswith("{") else {}
+        t.check("second import: one request at the default batch", len(reqs) == 1, len(reqs))
+        t.check("second import --json summary", doc.get("inserted") == 0 and
+                doc.get("updated") == imported and doc.get("rejected") == len(bad) and
+                [e["row"] for e in doc.get("errors", [])] == sorted(bad), doc)
+
+        rc, out, err, reqs = run(["contacts", "list", "--group", "commune=son-nam",
+                                  "--limit", "5"])
+        t.check("contacts list query", reqs and reqs[0]["path"] ==
+                "/v1/contacts?group=commune%3Dson-nam&limit=5", reqs)
+        lines = out.splitlines()
+        t.check("contacts list table", rc == 0 and lines[0].split() ==
+                ["ID", "NUMBER", "NAME", "OPERATOR", "TAGS"] and len(lines) == 6 and
+                "commune=son-nam" in lines[1], out)
+        t.check("contacts list: next page hint", "--after" in err, err)
+        rc, out, err, reqs = run(["contacts", "count", "--group", "commune=son-nam"])
+        want = sum(1 for c in server.state["contacts"].values()
+                   if c["tags"].get("commune") == "son-nam")
+        t.check("contacts count", rc == 0 and out == f"{want} contacts in commune=son-nam\n" and
+                reqs[0]["path"] == "/v1/contacts/count?group=commune%3Dson-nam", f"{out!r}")
+        rc, out, err, reqs = run(["contacts", "count", "--group", "son nam"])
+        t.check("contacts count bad group exits 1", rc == 1 and "group:" in err, err)
+
+    @test
+    def contacts_import_edges():
+        reset_state(max_body=20000)
+        sample = REPO / "tests" / "data" / "contacts.sample.csv"
+        rows, new, upd, bad = sample_expectations()
+        rc, out, err, reqs = run(["contacts", "import", str(sample)])
+        t.check("413: batches split until they fit", rc == 1 and
+                server.state["contact_413"] > 0 and
+                len(server.state["raw_contacts"]) == len(new) + upd, f"rc={rc} {err[-300:]!r}")
+        t.check("413: every body sent after splitting fits", all(
+            n <= 20000 for n in server.state["contact_batches"]
+            if n <= 20000) and out.startswith(f"{len(new) + upd} contacts imported"), out)
+
+        reset_state(fail_batch=3)
+        rc, out, err, reqs = run(["contacts", "import", str(sample), "--batch", "100"])
+        t.check("a failed batch exits 4", rc == 4, f"rc={rc}")
+        t.check("a failed batch stops the import", len(reqs) == 3, len(reqs))
+        t.check("a failed batch says from which row", "import stopped; rows from 202 on were "
+                "not imported" in err and "server error (HTTP 500)" in err, err)
+        t.check("what went in before is reported", out.startswith("200 contacts imported"), out)
+
+        reset_state()
+        name = write("tags.csv", "\ufeffSố điện thoại,Name,Xã / Phường,Vai trò,,number\r\n"
+                                 "x,An,Sơn Nam,Y tế,z,0912000001\r\n"
+                                 "y,,Đông Thọ,\"a\r\nb\",,0912000002")
+        rc, out, err, reqs = run(["contacts", "import", name])
+        got = server.state["raw_contacts"]
+        t.check("header slugs, BOM, CRLF, quoted line break", rc == 0 and got == [
+            {"number": "0912000001", "name": "An",
+             "tags": {"so-dien-thoai": "x", "xa-phuong": "Sơn Nam", "vai-tro": "Y tế"}},
+            {"number": "0912000002",
+             "tags": {"so-dien-thoai": "y", "xa-phuong": "Đông Thọ", "vai-tro": "a\r\nb"}}],
+            f"rc={rc} {got} {err}")
+        t.check("a column without a name is left out, with a word", "column 5" in err, err)
+        name = write("dup.csv", "number,Role,role\n0912000001,a,b\n")
+        rc, out, err, reqs = run(["contacts", "import", name])
+        t.check("two columns making one tag: exit 2, nothing sent", rc == 2 and not reqs and
+                'both make the tag "role"' in err, f"rc={rc} {err!r}")
+        name = write("nonum.csv", "phone,name\n0912000001,a\n")
+        rc, out, err, reqs = run(["contacts", "import", name])
+        t.check("no number column: exit 2", rc == 2 and not reqs and
+                'no column "number"' in err, err)
+        name = write("empty.csv", "number,name\n\n")
+        rc, out, err, reqs = run(["contacts", "import", name])
+        t.check("no rows: exit 2", rc == 2 and not reqs and "no contacts" in err, err)
+        name = write("latin1.csv", b"number,name\n0912000001,An\n0912000002,Nguy\xe3n\n")
+        rc, out, err, reqs = run(["contacts", "import", name])
+        t.check("a row that is not UTF-8 is rejected, the others go in",
+                rc == 1 and "latin1.csv:row 3: not UTF-8" in err and
+                len(server.state["raw_contacts"]) == 3, f"rc={rc} {err!r}")
+        name = write("open.csv", 'number,name\n0912000001,"An\n')
+        rc, out, err, reqs = run(["contacts", "import", name])
+        t.check("unclosed quote: exit 2 naming the row", rc == 2 and "open.csv:row 2:" in err and
+                not reqs, f"rc={rc} {err!r}")
+        rc, out, err, reqs = run(["contacts", "import", name], env={"LOA_TOKEN": "nope"})
+        t.check("import with a bad token: exit 1", rc == 2 or rc == 1, rc)
+
+    @test
+    def contacts_import_million():
+        rows = 200000 if "asan" in LOACTL else 1000000
+        path = Path(tmp.name) / "big.csv"
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("number,name,commune,village,role\n")
+            for i in range(rows):
+                f.write(f"09{i:08d},Nguyễn Văn {i},Sơn Nam,Thôn {i % 12},y-te\n")
+        reset_state(fast=True)
+        start = time.monotonic()
+        rc, out, err, reqs = run(["contacts", "import", "big.csv"], timeout=60)
+        took = time.monotonic() - start
+        t.check(f"{rows} rows imported", rc == 0 and server.state["fast_count"] == rows and
+                out.startswith(f"{rows} contacts imported"), f"rc={rc} {out!r} {err[-300:]!r}")
+        t.check(f"{rows} rows in batches of 5000", len(reqs) == rows // 5000, len(reqs))
+        t.check(f"{rows} rows in seconds ({took:.1f} s)", took < (25 if rows < 1000000 else 15),
+                f"{took:.1f}s")
+        print(f"loactl_fake: {rows} contacts imported in {took:.1f} s", file=sys.stderr)
+
+    @test
+    def config_file():
+        tokdir = Path(tmp.name) / "cfg"
+        tokdir.mkdir(exist_ok=True)
+        (tokdir / "tok").write_text(TOKEN + "\n")
+        conf = tokdir / "loactl.conf"
+        conf.write_text(f"# loactl\n\nurl = {url}\ntoken_file = tok\ntimeout = 5\n")
+        rc, out, err, reqs = run(["modems"], token=False, env={"LOA_URL": "",
+                                                               "LOA_CONFIG": str(conf)})
+        t.check("LOA_CONFIG gives url and token_file (relative)", rc == 0 and reqs and
+                reqs[0]["headers"].get("authorization") == "Bearer " + TOKEN,
+                f"rc={rc} {err!r}")
+        home_conf = Path(tmp.name) / ".config" / "loactl.conf"
+        home_conf.parent.mkdir(exist_ok=True)
+        home_conf.write_text(f'url = "{url}"\ntoken_file = ~/cfg/tok\n')
+        rc, out, err, reqs = run(["modems"], token=False, env={"LOA_URL": ""})
+        t.check("~/.config/loactl.conf with ~/ path", rc == 0 and reqs and
+                reqs[0]["headers"].get("authorization") == "Bearer " + TOKEN, f"rc={rc} {err!r}")
+        rc, out, err, reqs = run(["modems"], env={"LOA_TOKEN": VIEWER_TOKEN})
+        t.check("environment wins over the config", reqs and
+                reqs[0]["headers"].get("authorization") == "Bearer " + VIEWER_TOKEN, reqs)
+        rc, out, err, reqs = run(["--url", "http://127.0.0.1:9", "modems"], token=False)
+        t.check("--url wins over the config", rc == 3, f"rc={rc}")
+        home_conf.unlink()
+        rc, out, err, reqs = run(["modems"], env={"LOA_CONFIG": str(tokdir / "none.conf")})
+        t.check("missing LOA_CONFIG file: exit 2", rc == 2 and "none.conf" in err, err)
+        bad = tokdir / "bad.conf"
+        bad.write_text("url = http://x\ncolour = red\n")
+        rc, out, err, reqs = run(["modems"], env={"LOA_CONFIG": str(bad)})
+        t.check("unknown key: exit 2 naming file:line", rc == 2 and
+                f"{bad}:2: unknown key 'colour'" in err and not reqs, err)
+        bad.write_text("token = abc\n")
+        rc, out, err, reqs = run(["modems"], env={"LOA_CONFIG": str(bad)})
+        t.check("a token in the config is refused", rc == 2 and "token_file" in err, err)
+        rc, out, err, reqs = run(["modems"], env={"LOA_CONFIG": ""})
+        t.check("LOA_CONFIG empty: no config", rc == 0, f"rc={rc}")
 
     started = time.monotonic()
     for fn in tests:
