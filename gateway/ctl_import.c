@@ -462,7 +462,8 @@ ctl_import_report(struct ctl_import *im, bool json)
 {
 	unsigned long long imported = im->inserted + im->updated;
 
-	qsort(im->errs, im->nerr, sizeof(*im->errs), ctl_import_err_cmp);
+	if (im->nerr)
+		qsort(im->errs, im->nerr, sizeof(*im->errs), ctl_import_err_cmp);
 	for (size_t i = 0; i < im->nerr; i++)
 		fprintf(stderr, "loactl: %s:row %lu: %s\n", im->path, im->errs[i].row,
 			im->errs[i].msg);

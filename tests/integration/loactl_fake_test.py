@@ -15,6 +15,7 @@ Python standard library only; no daemon needed.
 
 Last line: "loactl_fake: N passed, N failed"; exit status 1 when any check failed.
 """
+import concurrent.futures
 import csv
 import http.server
 import io
@@ -471,6 +472,21 @@ def main():
         return (p.returncode, p.stdout.decode("utf-8", "replace"),
                 p.stderr.decode("utf-8", "replace"), list(server.requests))
 
+    def run_usage_errors(cases):
+        """Run commands that must fail with exit 2 before any request, in parallel."""
+        e = dict(base_env, LOA_URL=url, LOA_TOKEN=TOKEN)
+
+        def one(args):
+            p = subprocess.run([os.path.abspath(LOACTL)] + args, capture_output=True, env=e,
+                               cwd=tmp.name, timeout=30)
+            return args, p.returncode, p.stderr.decode("utf-8", "replace")
+        server.requests.clear()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            for args, rc, err in pool.map(one, cases):
+                t.check(f"usage error {args} exits 2", rc == 2, f"rc={rc} err={err!r}")
+                t.check(f"usage error {args} says why", err.startswith("loactl: "), err)
+        t.check("usage errors send nothing", not server.requests, server.requests)
+
     def write(name, data):
         path = Path(tmp.name) / name
         path.write_bytes(data if isinstance(data, bytes) else data.encode())
@@ -516,11 +532,7 @@ def main():
             ["--url", "http://", "modems"],
             ["modems", "--url"],
         ]
-        for args in usage_cases:
-            rc, out, err, reqs = run(args)
-            t.check(f"usage error {args} exits 2", rc == 2, f"rc={rc} err={err!r}")
-            t.check(f"usage error {args} says why", err.startswith("loactl: "), err)
-            t.check(f"usage error {args} sends nothing", not reqs, reqs)
+        run_usage_errors(usage_cases)
 
     @test
     def create_with_to():
@@ -897,11 +909,7 @@ def main():
             ["group", "delete", "x"],
             ["groups", "extra"],
         ]
-        for args in usage_cases:
-            rc, out, err, reqs = run(args)
-            t.check(f"usage error {args} exits 2", rc == 2, f"rc={rc} err={err!r}")
-            t.check(f"usage error {args} says why", err.startswith("loactl: "), err)
-            t.check(f"usage error {args} sends nothing", not reqs, reqs)
+        run_usage_errors(usage_cases)
 
     @test
     def create_with_new_options():
@@ -1390,10 +1398,13 @@ def main():
 
     started = time.monotonic()
     for fn in tests:
+        t0 = time.monotonic()
         try:
             fn()
         except Exception:  # a crash in a test is a failure, the rest still run
             t.check(fn.__name__ + " ran", False, traceback.format_exc())
+        if os.environ.get("LOACTL_FAKE_TIMES"):
+            print(f"  {fn.__name__}: {time.monotonic() - t0:.1f} s", file=sys.stderr)
     server.shutdown()
     tmp.cleanup()
     print(f"loactl_fake: ran {len(tests)} groups in {time.monotonic() - started:.1f} s")

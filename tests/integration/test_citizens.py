@@ -108,7 +108,9 @@ def poll_tally_one_vote_per_number(tmp, cleanup):
     answers = ["co", "Có", "KHONG", "khong ", "CO", "co", "khong"]  # voter 0 changes their mind
     for v, a in zip(voters, answers):
         sims[0].inject(v, a)
-    sims[1].inject(voters[0], "KHONG")
+    wait_for(lambda: len(gw.db_query("SELECT id FROM inbound WHERE action IS NOT NULL")) == 7, 40,
+             "the first votes filed")
+    sims[1].inject(voters[0], "KHONG")  # voter 0 changes their mind, later
     sims[1].inject("+84912999999", "CO")  # not a recipient: not a vote
     wait_for(lambda: len(gw.db_query("SELECT id FROM inbound WHERE action IS NOT NULL")) == 9, 40,
              "all replies filed")
