@@ -209,8 +209,19 @@ api_contacts_list(struct api_req *r, bool count_only)
 		return;
 	api_query(r, &q);
 	const char *group = evhttp_find_header(&q, "group");
+	char saved[512];
 	if (!group)
 		group = "";
+	if (*group && !strchr(group, '=') && strcmp(group, "*") != 0) {
+		/* the name of a saved group */
+		if (queue_group_get(r->gw->q, group, saved, sizeof(saved)) < 0) {
+			api_error(r->req, 400, "invalid", "group", "group: no saved group \"%.60s\"",
+				  group);
+			evhttp_clear_headers(&q);
+			return;
+		}
+		group = saved;
+	}
 	if (count_only) {
 		int64_t n = 0;
 		int rc = queue_contacts_count(r->gw->q, group, &n);

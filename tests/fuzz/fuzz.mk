@@ -29,7 +29,7 @@ FUZZ_ALLCFLAGS      = -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmi
 		      $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
 FUZZ_LDLIBS         = $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null) -pthread
 
-FUZZ_TARGETS := fuzz_text fuzz_sms_plan fuzz_conf fuzz_csv fuzz_pdu fuzz_proto fuzz_json_campaign
+FUZZ_TARGETS := fuzz_text fuzz_sms_plan fuzz_conf fuzz_csv fuzz_pdu fuzz_proto fuzz_json_campaign fuzz_ussd
 
 # Module sources linked into each target.
 fuzz_text_SRCS     := gateway/gw_text.c
@@ -39,6 +39,7 @@ fuzz_csv_SRCS      := gateway/ctl_csv.c
 fuzz_pdu_SRCS      := modem/sim/sim_pdu.c modem/sms.c
 fuzz_proto_SRCS    := modem/proto.c common/util.c
 fuzz_json_campaign_SRCS := gateway/campaign_req.c gateway/gw_text.c modem/sms.c common/util.c
+fuzz_ussd_SRCS     := gateway/ussd_menu.c conf/conf.c common/log.c common/util.c
 
 FUZZ_BINS := $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
 fuzz_objs  = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/$(1).c $($(1)_SRCS))

@@ -158,8 +158,10 @@ inbound = {
 class Gateway:
     """A loagw process with its own config, store and log in a temp directory."""
 
-    def __init__(self, workdir, modems, extra_conf="", dispatch="", env=None, inbound_extra=""):
+    def __init__(self, workdir, modems, extra_conf="", dispatch="", env=None, inbound_extra="",
+                 valgrind=False):
         self.inbound_extra = inbound_extra
+        self.valgrind = valgrind
         self.workdir = workdir
         self.db = os.path.join(workdir, "loa.db")
         self.conf_path = os.path.join(workdir, "loa.conf")
@@ -199,9 +201,14 @@ class Gateway:
         env["LOA_MODEM_WORKER"] = os.path.join(BIN, "loa-modem")
         if self.env:
             env.update(self.env)
-        self.proc = subprocess.Popen([os.path.join(BIN, "loagw"), "-c", self.conf_path],
-                                     stdout=self.log, stderr=self.log, env=env)
-        self.port = wait_for(self._find_port, 20, "loagw to listen")
+        cmd = [os.path.join(BIN, "loagw"), "-c", self.conf_path]
+        if self.valgrind:
+            self.valgrind_log = os.path.join(self.workdir, "valgrind.%p.log")
+            cmd = ["valgrind", "--error-exitcode=99", "--leak-check=full",
+                   "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
+                   "--trace-children=yes", "--log-file=" + self.valgrind_log] + cmd
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log, env=env)
+        self.port = wait_for(self._find_port, 120 if self.valgrind else 20, "loagw to listen")
         if wait_ready is not None:
             wait_for(lambda: self.ready_modems() >= wait_ready, 60,
                      "%d modem(s) ready" % wait_ready, interval=0.2)

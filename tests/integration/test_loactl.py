@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""loactl against a real loagw (one dummy modem): the sample contacts imported in batches with
+the bad rows reported by their CSV row, a saved group, a preview and a campaign to the group
+watched until done, the campaign list, the audit log and the opt-out count. The fake-server test
+(loactl_fake_test.py) checks the details; this one checks that loactl and loagw agree."""
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import ADMIN_TOKEN, ROOT, Gateway, Suite, check, modem_conf  # noqa: E402
+
+suite = Suite("integration_loactl")
+SAMPLE = os.path.join(ROOT, "tests", "data", "contacts.sample.csv")
+
+
+def slug(s):
+    import unicodedata
+    s = unicodedata.normalize("NFD", s.replace("đ", "d").replace("Đ", "D"))
+    s = "".join(ch for ch in s if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[^a-z0-9_]+", "-", s).strip("-")
+
+
+@suite.test
+def contacts_groups_campaign_watch(tmp, cleanup):
+    d = os.path.join(tmp, "dummy1")
+    for sub in ("sms/1", "sms/2", "sms/3", "sms/4", "sms/5"):
+        os.makedirs(os.path.join(d, sub))
+    gw = Gateway(tmp, [modem_conf("d1", d, connection="none", model="dummy", rate=60000)])
+    cleanup.append(gw.stop)
+    gw.start(wait_ready=1)
+    loactl = os.environ.get("LOACTL", os.path.join(ROOT, "bin", "loactl"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOA_")}
+    env.update(LOA_URL="http://127.0.0.1:%d" % gw.port, LOA_TOKEN=ADMIN_TOKEN, HOME=tmp)
+
+    def run(*args):
+        return subprocess.run([loactl, *args], capture_output=True, text=True, env=env,
+                              timeout=120)
+
+    out = run("contacts", "import", SAMPLE, "--batch", "100")
+    check(out.returncode == 1, "import with bad rows exits 1: %r" % (out,))
+    rows = sorted(int(m) for m in re.findall(r":row (\d+): ", out.stderr))
+    check(set(rows) <= set(range(482, 492)) and {482, 483, 485, 486, 487} <= set(rows),
+          "bad rows named by their CSV row: %r" % out.stderr)
+    check("%s:row 487: empty number" % SAMPLE in out.stderr, "row 487: %r" % out.stderr)
+    m = re.fullmatch(r"(\d+) contacts imported \((\d+) new, (\d+) updated\), (\d+) rows "
+                     r"rejected\n", out.stdout)
+    check(m is not None, "summary line: %r" % out.stdout)
+    imported, new, _, rejected = (int(x) for x in m.groups())
+    check(imported + rejected == 491 and rejected == len(rows),
+          "every data row imported or rejected: %r" % out.stdout)
+
+    out = run("contacts", "count")
+    check(out.returncode == 0 and out.stdout == "%d contacts\n" % new, "count: %r" % (out,))
+    with open(SAMPLE, encoding="utf-8") as f:
+        communes = {slug(r["commune"]) for r in csv.DictReader(f)}
+    check("son-nam" in communes, "the sample has Sơn Nam")
+    out = run("contacts", "count", "--group", "commune=son-nam")
+    m = re.fullmatch(r"(\d+) contacts in commune=son-nam\n", out.stdout)
+    check(out.returncode == 0 and m and int(m.group(1)) > 0, "group count: %r" % (out,))
+    in_group = int(m.group(1))
+    out = run("--json", "contacts", "list", "--group", "commune=son-nam", "--limit", "3")
+    listed = json.loads(out.stdout)["contacts"] if out.returncode == 0 else []
+    check(len(listed) == min(3, in_group) and
+          all(c["tags"].get("commune") == "son-nam" for c in listed), "list: %r" % (out,))
+
+    out = run("group", "save", "sn", "commune=son-nam")
+    check(out.returncode == 0, "group save: %r" % (out,))
+    out = run("--json", "groups")
+    groups = json.loads(out.stdout).get("groups", []) if out.returncode == 0 else []
+    check({"name": "sn", "query": "commune=son-nam", "count": in_group} in groups,
+          "groups: %r" % (out,))
+
+    text = "Họp thôn lúc 8 giờ sáng mai tại nhà văn hoá."
+    out = run("campaign", "create", "--text", text, "--group", "sn", "--preview")
+    check(out.returncode == 0 and re.search(r"^to send:\s+%d$" % in_group, out.stdout, re.M),
+          "preview: %r" % (out,))
+    check(gw.db_query("SELECT COUNT(*) FROM campaigns")[0][0] == 0, "preview stores nothing")
+    out = run("campaign", "create", "--text", text, "--group", "sn", "--name", "Họp thôn")
+    m = re.match(r"campaign (\d+) created: (\d+) recipients", out.stdout)
+    check(out.returncode == 0 and m and int(m.group(2)) == in_group, "create: %r" % (out,))
+    cid = m.group(1)
+    out = run("campaign", "watch", cid, "--interval", "0.2")
+    check(out.returncode == 0 and out.stdout.splitlines()[-1].startswith(
+        "campaign %s done:" % cid), "watch until done: %r" % (out,))
+    out = run("campaign", "list")
+    check(out.returncode == 0 and re.search(r"^\s*%s\s+done\b" % cid, out.stdout, re.M),
+          "list: %r" % (out,))
+    out = run("audit", "--action", "contacts.import")
+    check(out.returncode == 0 and out.stdout.count("contacts.import") == 5,
+          "audit: one entry a batch: %r" % (out,))
+    out = run("optouts", "--count")
+    check(out.returncode == 0 and out.stdout == "0 numbers opted out\n", "optouts: %r" % (out,))
+
+
+if __name__ == "__main__":
+    sys.exit(suite.run(sys.argv))
