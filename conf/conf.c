@@ -995,9 +995,11 @@ conf_check_reply(struct conf_ctx *ctx, const config_setting_t *g, const char *pa
 		const char *end = strchr(p, '}');
 		int len = end ? (int)(end - p + 1) : (int)strlen(p);
 
+		if (strncmp(p, "{name}", 6) == 0)
+			continue; /* the citizen's name when the number is a contact, else "" */
 		if (strncmp(p, "{ticket}", 8) != 0)
 			return conf_fail(ctx, rs, "%s.reply: unknown placeholder \"%.*s\" (only "
-					 "{ticket} expands)", path, len > 32 ? 32 : len, p);
+					 "{ticket} and {name} expand)", path, len > 32 ? 32 : len, p);
 		if (action != CONF_ACTION_REPORT)
 			return conf_fail(ctx, rs, "%s.reply: {ticket} only expands for action "
 					 "\"report\"", path);
@@ -1501,6 +1503,7 @@ static const struct conf_opt conf_modem_opts[] = {
 	OPT_STR("model", struct conf_modem, model, CONF_F_REQUIRED, NULL, NULL),
 	OPT_STR("operator", struct conf_modem, operator_name, 0, NULL, conf_check_name),
 	OPT_INT("rate_per_min", struct conf_modem, rate_per_min, 10, 1, 60000),
+	OPT_INT("daily_cap", struct conf_modem, daily_cap, 0, 0, 10000000),
 	OPT_INT("health_interval_s", struct conf_modem, health_interval_s, 60, 5, 3600),
 	OPT_INT("inbox_interval_s", struct conf_modem, inbox_interval_s, 10, 1, 3600),
 	OPT_INT("command_timeout_s", struct conf_modem, command_timeout_s, 90, 5, 600),

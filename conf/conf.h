@@ -42,6 +42,7 @@ struct conf_modem {
 	char *model;          /* passed to libgammu unchanged, e.g. "at", "dummy", "" */
 	char *operator_name;  /* key "operator": an operator name from `operators`, or NULL */
 	int rate_per_min;     /* SMS parts a minute, 1..60000, default 10 */
+	int daily_cap;        /* SMS parts a local day at most (SIM plans); 0 = none, default 0 */
 	int health_interval_s; /* key "health_interval_s": signal/network poll, 5..3600, default 60 */
 	int inbox_interval_s; /* key "inbox_interval_s": full inbox scan, 1..3600, default 10 */
 	int command_timeout_s; /* key "command_timeout_s": deadline of one command, 5..600, default 90 */

@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "conf/conf.h"
+#include "gateway/bucket.h"
 #include "gateway/gw.h"
 #include "gateway/schedule.h"
 #include "modem/modem.h"
@@ -76,34 +77,17 @@ gw_dispatch_in_flight(const struct gw *gw)
 	return n;
 }
 
-static double
-gw_slot_burst(const struct gw_slot *s)
-{
-	double burst = modem_conf(s->modem)->rate_per_min / 10.0;
-	return burst < 1.0 ? 1.0 : burst;
-}
-
-static void
-gw_slot_refill(struct gw_slot *s, int64_t now)
-{
-	double rate_per_ms = modem_conf(s->modem)->rate_per_min / 60000.0;
-
-	if (now > s->refilled_ms)
-		s->tokens += (double)(now - s->refilled_ms) * rate_per_ms;
-	s->refilled_ms = now;
-	if (s->tokens > gw_slot_burst(s))
-		s->tokens = gw_slot_burst(s);
-}
-
-/* Milliseconds until the slot has a whole token. */
+/* Days since the epoch in local time, and the milliseconds left until local midnight. */
 static int64_t
-gw_slot_wait_ms(const struct gw_slot *s)
+gw_local_day(int64_t now_ms, int64_t *ms_to_midnight)
 {
-	double rate_per_ms = modem_conf(s->modem)->rate_per_min / 60000.0;
+	time_t t = (time_t)(now_ms / 1000);
+	struct tm lt;
 
-	if (s->tokens >= 1.0)
-		return 0;
-	return (int64_t)((1.0 - s->tokens) / rate_per_ms) + 1;
+	localtime_r(&t, &lt);
+	int64_t local_s = (int64_t)t + lt.tm_gmtoff;
+	*ms_to_midnight = (86400 - local_s % 86400) * 1000;
+	return local_s / 86400;
 }
 
 static void
@@ -179,6 +163,8 @@ gw_dispatch_run(struct gw *gw)
 	int64_t wake = INT64_MAX, quiet_end = 0;
 	bool found_nothing = false;
 	bool quiet = gw_schedule_quiet(gw->conf->quiet_hours, now, &quiet_end);
+	int64_t to_midnight;
+	int64_t day = gw_local_day(now, &to_midnight);
 
 	if (gw->stopping)
 		return;
@@ -191,10 +177,9 @@ gw_dispatch_run(struct gw *gw)
 
 		if (!modem_can_send(s->modem))
 			continue;
-		gw_slot_refill(s, now);
-		if (s->tokens < 1.0) {
-			int64_t t = now + gw_slot_wait_ms(s);
-			wake = t < wake ? t : wake;
+		int64_t left = gw_bucket_wait_ms(&s->bucket, now, day, to_midnight);
+		if (left > 0) { /* rate or daily cap: its turn comes later */
+			wake = now + left < wake ? now + left : wake;
 			continue;
 		}
 		int rc = gw_dispatch_claim(gw, s, now, quiet, &msg);
@@ -209,7 +194,7 @@ gw_dispatch_run(struct gw *gw)
 			found_nothing = true;
 			continue;
 		}
-		s->tokens -= msg.segments;
+		gw_bucket_spend(&s->bucket, msg.segments, day);
 		s->msg_id = msg.id;
 		s->attempts = msg.attempts;
 		s->segments = msg.segments;
@@ -266,8 +251,8 @@ gw_dispatch_init(struct gw *gw)
 		return -ENOMEM;
 	int64_t now = util_now_ms();
 	for (size_t i = 0; i < gw->n_slots; i++) {
-		gw->slots[i].tokens = 1.0;
-		gw->slots[i].refilled_ms = now;
+		const struct conf_modem *mc = modem_conf(gw->slots[i].modem);
+		gw_bucket_init(&gw->slots[i].bucket, mc->rate_per_min, mc->daily_cap, now);
 	}
 	return 0;
 }

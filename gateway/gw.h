@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gateway/bucket.h"
+
 struct event;
 struct event_base;
 struct evhttp;
@@ -25,8 +27,7 @@ struct ussd_menu;
 /* Per-modem dispatch state: token bucket and the message in flight. */
 struct gw_slot {
 	struct modem *modem; /* owned */
-	double tokens;       /* SMS parts that may go now; refills at rate_per_min */
-	int64_t refilled_ms; /* wall clock of the last refill */
+	struct gw_bucket bucket; /* rate in SMS parts and the daily cap */
 	int64_t msg_id;      /* in flight, 0 when none */
 	int attempts;        /* of the message in flight */
 	int segments;
@@ -128,5 +129,8 @@ void gw_metrics_observe_send(struct gw *gw, double seconds);
 
 /* Expand "{ticket}" in a reply template into out; returns out. */
 char *gw_expand_template(const char *tpl, const char *ticket, char *out, size_t outlen);
+/* ... and "{name}" (the contact's name, or "" when NULL). */
+char *gw_expand_template2(const char *tpl, const char *ticket, const char *name, char *out,
+			  size_t outlen);
 
 #endif

@@ -29,14 +29,23 @@
 char *
 gw_expand_template(const char *tpl, const char *ticket, char *out, size_t outlen)
 {
+	return gw_expand_template2(tpl, ticket, NULL, out, outlen);
+}
+
+char *
+gw_expand_template2(const char *tpl, const char *ticket, const char *name, char *out,
+		    size_t outlen)
+{
 	size_t o = 0;
 
 	for (const char *p = tpl; *p && o + 1 < outlen; p++) {
-		if (strncmp(p, "{ticket}", 8) == 0) {
-			o += util_strlcpy(out + o, ticket ? ticket : "", outlen - o);
+		if (strncmp(p, "{ticket}", 8) == 0 || strncmp(p, "{name}", 6) == 0) {
+			bool is_ticket = p[1] == 't';
+			const char *v = is_ticket ? ticket : name;
+			o += util_strlcpy(out + o, v ? v : "", outlen - o);
 			if (o >= outlen)
 				o = outlen - 1;
-			p += 7;
+			p += is_ticket ? 7 : 5;
 		} else {
 			out[o++] = *p;
 		}
@@ -271,7 +280,14 @@ gw_inbound_act(struct gw *gw, struct modem *m, const char *sender, bool answerab
 		return rc;
 	*action_out = action;
 	if (tpl && *tpl && answerable) {
-		gw_expand_template(tpl, ticket, reply, sizeof(reply));
+		struct queue_contact_row contact;
+		const char *name = NULL;
+		if (strstr(tpl, "{name}") && queue_contact_get(gw->q, sender, &contact) == 0)
+			name = contact.name;
+		gw_expand_template2(tpl, ticket, name, reply, sizeof(reply));
+		/* "Chao , ..." when the name is unknown: drop the space before a comma */
+		for (char *p = strstr(reply, " ,"); p; p = strstr(p, " ,"))
+			memmove(p, p + 1, strlen(p));
 		rc = gw_inbound_reply(gw, sender, reply, now);
 	}
 	return rc;

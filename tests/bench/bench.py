@@ -696,7 +696,8 @@ class Bench:
                 failed.append(name)
                 say("  figure %s could not be measured: %s: %s (files in %s)"
                     % (name, type(e).__name__, e, tmp))
-                self.row(name, "(not measured: %s)" % str(e)[:60], "", "", "", "")
+                first = (str(e).splitlines() or [""])[0]
+                self.row(name, "(not measured: %s)" % first[:60], "", "", "", "")
             finally:
                 for c in reversed(cleanup):
                     try:

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # make bench: install what the benchmarks need if missing (gammu-smsd, as root), build the bare
 # GSM_SendSMS loop (tests/bench/bare_send.c), run every figure and print one table on stdout.
-# Not part of make check. About 12 minutes on 2 cores; every wait inside is bounded.
+# Not part of make check. About 9 minutes on 2 cores; every wait inside is bounded.
 # Options are passed to bench.py: figure names (f 1 2 3 4 5) to run only those.
 set -eu
 cd "$(dirname "$0")/../.."

@@ -219,5 +219,21 @@ def officials_handle_reports_and_logs_hide_numbers(tmp, cleanup):
     check(not full, "no full number in the logs: %r" % full[:3])
 
 
+@suite.test
+def spelled_keyword_and_reply_flood_bound(tmp, cleanup):
+    sims, gw = two_sims(tmp, cleanup)
+    sims[0].inject("+84912000005", "b a o tin nhan gia mao ngan hang")
+    wait_for(lambda: gw.db_query("SELECT text FROM reports"), 30, "a report from 'b a o'")
+    flooder = "+84912000077"
+    for i in range(7):
+        sims[1].inject(flooder, "HD %d" % i)
+    wait_for(lambda: len(gw.db_query("SELECT id FROM inbound WHERE sender = ? AND action IS NOT NULL",
+                                     (flooder,))) == 7, 40, "all seven filed")
+    wait_for(lambda: len(sent_to(sims, flooder)) >= 5, 30, "five answers")
+    time.sleep(4)
+    answers = sent_to(sims, flooder)
+    check(len(answers) == 5, "at most 5 answers an hour (max_replies_per_hour): %d" % len(answers))
+
+
 if __name__ == "__main__":
     sys.exit(suite.run(sys.argv))

@@ -557,7 +557,7 @@ static const struct {
 	{ "bad_empty_device.conf", 3, "modems[0].device: must not be empty" },
 	{ "bad_reply_missing.conf", 4, "inbound.rules[0]: action \"reply\" needs a reply text" },
 	{ "bad_placeholder.conf", 6,
-	  "inbound.rules[0].reply: unknown placeholder \"{tiket}\" (only {ticket} expands)" },
+	  "inbound.rules[0].reply: unknown placeholder \"{tiket}\" (only {ticket} and {name} expand)" },
 	{ "bad_ticket_help.conf", 5,
 	  "inbound.unknown.reply: {ticket} only expands for action \"report\"" },
 	{ "bad_reply_none.conf", 4,
