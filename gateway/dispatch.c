@@ -156,6 +156,24 @@ gw_dispatch_claim(struct gw *gw, struct gw_slot *s, int64_t now, bool quiet, str
 	return queue_claim_next_filtered(gw->q, now, modem_name(s->modem), &f, out);
 }
 
+/* Give a claimed (committed) message to the slot's modem; frees msg's contents. */
+static void
+gw_dispatch_hand(struct gw *gw, struct gw_slot *s, struct queue_msg *msg, int64_t day, int64_t now)
+{
+	gw_bucket_spend(&s->bucket, msg->segments, day);
+	s->msg_id = msg->id;
+	s->attempts = msg->attempts;
+	s->segments = msg->segments;
+	if (msg->attempts > 1)
+		s->retries++;
+	s->handed_mono_ms = util_mono_ms();
+	if (modem_send(s->modem, msg->id, msg->recipient, msg->text, msg->encoding) < 0) {
+		s->msg_id = 0;
+		queue_mark_retry(gw->q, msg->id, "modem not ready", now, now);
+	}
+	queue_msg_clear(msg);
+}
+
 static void
 gw_dispatch_run(struct gw *gw)
 {
@@ -194,19 +212,7 @@ gw_dispatch_run(struct gw *gw)
 			found_nothing = true;
 			continue;
 		}
-		gw_bucket_spend(&s->bucket, msg.segments, day);
-		s->msg_id = msg.id;
-		s->attempts = msg.attempts;
-		s->segments = msg.segments;
-		if (msg.attempts > 1)
-			s->retries++;
-		s->handed_mono_ms = util_mono_ms();
-		rc = modem_send(s->modem, msg.id, msg.recipient, msg.text, msg.encoding);
-		if (rc < 0) {
-			s->msg_id = 0;
-			queue_mark_retry(gw->q, msg.id, "modem not ready", now, now);
-		}
-		queue_msg_clear(&msg);
+		gw_dispatch_hand(gw, s, &msg, day, now);
 	}
 	gw->rr = gw->n_slots ? (gw->rr + 1) % gw->n_slots : 0;
 	/*
@@ -347,15 +353,38 @@ gw_dispatch_settle(struct gw *gw, struct modem *m, int64_t msg_id, const struct 
 		gw_metrics_observe_send(gw, (double)(util_mono_ms() - s->handed_mono_ms) / 1000.0);
 	}
 	if (r->ok) {
+		/*
+		 * One commit for this outcome and the modem's next message: the store's fsync is
+		 * the cost of a message on a fast modem, so the claim rides along (it is still
+		 * committed before the modem sees the message).
+		 */
+		struct queue_msg next;
+		int got = 0;
+		int64_t to_midnight, day = gw_local_day(now, &to_midnight);
 		rc = queue_begin(gw->q);
 		if (rc == 0)
 			rc = queue_mark_sent(gw->q, msg_id, r->refs, now);
 		if (rc == 0 && modem_conf(m)->delivery_reports)
 			rc = queue_parts_track(gw->q, msg_id, modem_name(m), r->refs, now);
+		if (rc == 0 && s && !gw->stopping && modem_can_send(m) &&
+		    gw_bucket_wait_ms(&s->bucket, now, day, to_midnight) == 0) {
+			int64_t quiet_end;
+			bool quiet = gw_schedule_quiet(c->quiet_hours, now, &quiet_end);
+			got = gw_dispatch_claim(gw, s, now, quiet, &next);
+			if (got < 0) {
+				got = 0; /* the dispatcher's own pass will try again */
+			}
+		}
 		if (rc == 0)
 			rc = queue_commit(gw->q);
 		else
 			queue_rollback(gw->q);
+		if (got == 1) {
+			if (rc == 0)
+				gw_dispatch_hand(gw, s, &next, day, now);
+			else
+				queue_msg_clear(&next); /* rolled back with the rest */
+		}
 	} else if (r->uncertain) {
 		if (c->uncertain == CONF_UNCERTAIN_RESEND) {
 			LOG(LOG_WARN, "dispatch", "message %lld: outcome unknown (%s); sending again",
