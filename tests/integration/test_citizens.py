@@ -235,5 +235,19 @@ def spelled_keyword_and_reply_flood_bound(tmp, cleanup):
     check(len(answers) == 5, "at most 5 answers an hour (max_replies_per_hour): %d" % len(answers))
 
 
+@suite.test
+def multipart_reassembled_across_a_restart(tmp, cleanup):
+    sims, gw = two_sims(tmp, cleanup)
+    citizen = "+84912000022"
+    sims[0].inject(citizen, LONG_REPORT, order=[2], ref=55)
+    wait_for(lambda: gw.db_query("SELECT id FROM inbound"), 30, "part 2 stored")
+    check(gw.stop() == 0, "clean stop")
+    gw.start(wait_ready=2)
+    sims[1].inject(citizen, LONG_REPORT, order=[3, 1], ref=55)
+    wait_for(lambda: gw.db_query("SELECT text FROM reports"), 30, "the report after the restart")
+    rows = gw.db_query("SELECT text FROM reports")
+    check(len(rows) == 1 and rows[0][0] == LONG_REPORT, "one whole report: %r" % rows)
+
+
 if __name__ == "__main__":
     sys.exit(suite.run(sys.argv))

@@ -97,5 +97,65 @@ def contacts_groups_campaign_watch(tmp, cleanup):
     check(out.returncode == 0 and out.stdout == "0 numbers opted out\n", "optouts: %r" % (out,))
 
 
+@suite.test
+def every_other_command(tmp, cleanup):
+    """The commands the first test does not use, once each against the daemon."""
+    from harness import Sim, wait_for
+    import time as _t
+    sim = Sim(tmp, "sim1")
+    cleanup.append(sim.stop)
+    sim.ctl({"cmd": "set", "ussd_reply": "TK goc: 2.000d"})
+    gw = Gateway(tmp, [modem_conf("sim1", sim.link)])
+    cleanup.append(gw.stop)
+    gw.start(wait_ready=1)
+    loactl = os.environ.get("LOACTL", os.path.join(ROOT, "bin", "loactl"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOA_")}
+    env.update(LOA_URL="http://127.0.0.1:%d" % gw.port, LOA_TOKEN=ADMIN_TOKEN, HOME=tmp)
+
+    def run(*args):
+        return subprocess.run([loactl, *args], capture_output=True, text=True, env=env,
+                              timeout=120)
+
+    def ok(out, what, pattern=None):
+        check(out.returncode == 0 and (pattern is None or re.search(pattern, out.stdout, re.M)),
+              "%s: %r" % (what, out))
+
+    ok(run("health"), "health", r"2|1")
+    ok(run("modems"), "modems", r"^sim1\s+ready")
+    ok(run("modem", "show", "sim1"), "modem show", r"sim1")
+    ok(run("modem", "ussd", "sim1", "*101#"), "modem ussd", r"TK goc: 2\.000d")
+    ok(run("campaign", "create", "--text", "Tin sau", "--to", "0912000401",
+           "--start-at", str(int(_t.time()) + 3600)), "campaign create later", r"campaign 1 created")
+    ok(run("campaign", "pause", "1"), "pause", r"paused")
+    ok(run("campaign", "resume", "1"), "resume")
+    ok(run("campaign", "cancel", "1"), "cancel", r"cancel")
+    ok(run("campaign", "show", "1"), "show", r"cancelled")
+    out = run("campaign", "create", "--text", "CO hay KHONG?", "--to", "0912000402",
+              "--poll", "CO,KHONG", "--poll-closes", "+2h")
+    ok(out, "poll campaign", r"campaign 2 created")
+    gw.wait_campaign_done(2, 60)
+    sim.inject("+84912000402", "co")
+    wait_for(lambda: gw.db_query("SELECT COUNT(*) FROM inbound WHERE action = 'vote'")[0][0], 30,
+             "the vote")
+    ok(run("campaign", "poll", "2"), "poll tally", r"CO\s+1")
+    sim.inject("+84912000403", "BAO tin gia ve lu")
+    wait_for(lambda: gw.db_query("SELECT ticket FROM reports"), 30, "a report")
+    ticket = gw.db_query("SELECT ticket FROM reports")[0][0]
+    ok(run("reports", "--status", "new"), "reports --status", ticket)
+    ok(run("report", "show", ticket), "report show", ticket)
+    ok(run("report", "update", ticket, "--status", "resolved", "--note", "xong"), "report update",
+       r"resolved")
+    out = run("reports", "--export", "csv")
+    ok(out, "reports --export csv", r"^id,ticket,created_at,pseudonym")
+    check("+84912000403" not in out.stdout, "the export shows a pseudonym, not the number")
+    out = run("reports", "--export", "csv", "--numbers")
+    ok(out, "reports --export csv --numbers", r"\+84912000403")
+    ok(run("optout", "add", "0912000404"), "optout add")
+    ok(run("optouts"), "optouts", r"\+84912000404")
+    ok(run("audit", "--limit", "50"), "audit", r"optout\.add")
+    out = run("campaign", "show", "99")
+    check(out.returncode == 1, "unknown campaign exits 1: %r" % (out,))
+
+
 if __name__ == "__main__":
     sys.exit(suite.run(sys.argv))
