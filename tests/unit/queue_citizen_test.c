@@ -13,27 +13,13 @@
 
 #include "common/log.h"
 #include "queue/queue.h"
+#include "tests/lib/queue_fixture.h"
 #include "tests/lib/test.h"
 
 #define T0 1700000000000LL
 
-__attribute__((constructor)) static void
-setup(void)
-{
-	log_init("queue_citizen_test", LOG_ERROR, false, false);
-	queue_global_init();
-}
+QUEUE_TEST_SETUP("queue_citizen_test")
 
-static struct queue *
-open_mem(void)
-{
-	char err[256] = "";
-	struct queue *q = queue_open(":memory:", err, sizeof(err));
-
-	if (!q)
-		fprintf(stderr, "  queue_open: %s\n", err);
-	return q;
-}
 
 static int64_t
 inbound(struct queue *q, const char *sender, int ref, int part, int parts, const char *text,

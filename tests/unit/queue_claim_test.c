@@ -12,28 +12,14 @@
 
 #include "common/log.h"
 #include "queue/queue.h"
+#include "tests/lib/queue_fixture.h"
 #include "tests/lib/test.h"
 
 #define T0 1700000000000LL /* a fixed "now" in ms */
 #define DAY (24LL * 3600 * 1000)
 
-__attribute__((constructor)) static void
-setup(void)
-{
-	log_init("queue_claim_test", LOG_ERROR, false, false);
-	queue_global_init();
-}
+QUEUE_TEST_SETUP("queue_claim_test")
 
-static struct queue *
-open_mem(void)
-{
-	char err[256] = "";
-	struct queue *q = queue_open(":memory:", err, sizeof(err));
-
-	if (!q)
-		fprintf(stderr, "  queue_open: %s\n", err);
-	return q;
-}
 
 static int64_t
 campaign_ops(struct queue *q, int prio, int64_t now, int64_t start, const char *const *rcpt,

@@ -18,28 +18,14 @@
 #include "common/log.h"
 #include "queue/queue.h"
 #include "queue/queue_int.h" /* queue_migrate_upto() */
+#include "tests/lib/queue_fixture.h"
 #include "tests/lib/test.h"
 
 #define T0 1700000000000LL
 #define DAY (24LL * 3600 * 1000)
 
-__attribute__((constructor)) static void
-setup(void)
-{
-	log_init("queue_recur_test", LOG_ERROR, false, false);
-	queue_global_init();
-}
+QUEUE_TEST_SETUP("queue_recur_test")
 
-static struct queue *
-open_mem(void)
-{
-	char err[256] = "";
-	struct queue *q = queue_open(":memory:", err, sizeof(err));
-
-	if (!q)
-		fprintf(stderr, "  queue_open: %s\n", err);
-	return q;
-}
 
 struct due_acc {
 	int n;
