@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "queue/queue.h"
+#include "tests/lib/queue_fixture.h"
 #include "tests/lib/test.h"
 
 #define T0 1700000000000LL /* a fixed "now" in ms */
@@ -53,16 +54,6 @@ tmp_db(const char *name, char buf[128])
 	return buf;
 }
 
-static struct queue *
-open_mem(void)
-{
-	char err[256] = "";
-	struct queue *q = queue_open(":memory:", err, sizeof(err));
-
-	if (!q)
-		fprintf(stderr, "  queue_open: %s\n", err);
-	return q;
-}
 
 /* Create a campaign; returns its id (0 on failure, counted as a failed check). */
 static int64_t
