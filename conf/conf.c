@@ -25,6 +25,7 @@
  * Thread: conf_load()/conf_free() on the main thread; lookups on a loaded struct from any.
  */
 #include "conf/conf.h"
+#include "conf/conf_int.h"
 
 #include <ctype.h>
 #include <regex.h>
@@ -41,7 +42,6 @@
 #include "common/log.h"
 #include "common/util.h"
 
-#define CONF_PATH_LEN 160 /* room for "inbound.rules[12].keywords[3]" and the like */
 #define CONF_MSG_LEN 1024
 #define CONF_KEYWORD_MAX 63
 #define CONF_PREFIX_DIGITS_MAX 15 /* E.164 numbers have at most 15 digits */
@@ -129,12 +129,6 @@ conf_ussd_kind_name(enum conf_ussd_kind k)
 
 /* ---- error reporting ---- */
 
-struct conf_ctx {
-	const char *file; /* the path given to conf_load() */
-	const char *dir;  /* its directory, where @include looks; NULL = the working directory */
-	char *err;
-	size_t errlen;
-};
 
 /*
  * The name to show for file `f` that libconfig recorded: libconfig 1.5 keeps an @include'd
@@ -155,7 +149,7 @@ conf_file_name(const struct conf_ctx *ctx, const char *f, char *buf, size_t len)
  * Write "FILE:LINE: message" for setting `s` (just "FILE: message" when s is NULL or has no
  * line, as the root group) and return -EINVAL.
  */
-static int __attribute__((format(printf, 3, 4)))
+int
 conf_fail(struct conf_ctx *ctx, const config_setting_t *s, const char *fmt, ...)
 {
 	char msg[CONF_MSG_LEN], fbuf[512];
@@ -219,7 +213,7 @@ conf_type_error(struct conf_ctx *ctx, const config_setting_t *s, const char *pat
 }
 
 /* Mark a setting path cut short by snprintf (only absurdly deep or long names get there). */
-static void
+void
 conf_path_done(char out[CONF_PATH_LEN], int n)
 {
 	if (n >= CONF_PATH_LEN)
@@ -227,7 +221,7 @@ conf_path_done(char out[CONF_PATH_LEN], int n)
 }
 
 /* "parent.key", or "key" at the top level. */
-static void
+void
 conf_join(char out[CONF_PATH_LEN], const char *parent, const char *key)
 {
 	conf_path_done(out, snprintf(out, CONF_PATH_LEN, "%s%s%s", parent, *parent ? "." : "",
@@ -235,14 +229,14 @@ conf_join(char out[CONF_PATH_LEN], const char *parent, const char *key)
 }
 
 /* "parent[i]" */
-static void
+void
 conf_index(char out[CONF_PATH_LEN], const char *parent, size_t i)
 {
 	conf_path_done(out, snprintf(out, CONF_PATH_LEN, "%s[%zu]", parent, i));
 }
 
 /* Member `key` of element i of list `list` (for pointing at a line), or the element itself. */
-static const config_setting_t *
+const config_setting_t *
 conf_elem_member(const config_setting_t *list, size_t i, const char *key)
 {
 	config_setting_t *e = list ? config_setting_get_elem(list, (unsigned int)i) : NULL;
@@ -1157,252 +1151,6 @@ conf_post_root(struct conf_ctx *ctx, const config_setting_t *g, const char *path
 
 	(void)path; /* always "" */
 	return rc ? rc : conf_post_modems(ctx, g, c);
-}
-
-/* ---- USSD menu checks ---- */
-
-/* Optional fields of a USSD node, as bits of what each kind needs and allows. */
-enum {
-	CONF_UF_TITLE = 1 << 0,
-	CONF_UF_TEXT = 1 << 1,
-	CONF_UF_CATEGORY = 1 << 2,
-	CONF_UF_ACTION = 1 << 3,
-	CONF_UF_OPTIONS = 1 << 4,
-};
-
-static const struct {
-	const char *key;
-	unsigned int bit;
-} conf_ussd_fields[] = {
-	{ "title", CONF_UF_TITLE },	  { "text", CONF_UF_TEXT },
-	{ "category", CONF_UF_CATEGORY }, { "action", CONF_UF_ACTION },
-	{ "options", CONF_UF_OPTIONS },
-};
-
-static const struct {
-	unsigned int need, allow;
-	const char *need_text; /* what "text" is, in "needs a text (…)" */
-} conf_ussd_kinds[] = {
-	[CONF_USSD_MENU] = { CONF_UF_TITLE | CONF_UF_OPTIONS,
-			     CONF_UF_TITLE | CONF_UF_OPTIONS | CONF_UF_CATEGORY, NULL },
-	[CONF_USSD_INPUT] = { CONF_UF_TITLE | CONF_UF_ACTION | CONF_UF_TEXT,
-			      CONF_UF_TITLE | CONF_UF_ACTION | CONF_UF_TEXT | CONF_UF_CATEGORY,
-			      "the END screen" },
-	[CONF_USSD_PAGES] = { CONF_UF_TITLE | CONF_UF_TEXT, CONF_UF_TITLE | CONF_UF_TEXT,
-			      "the text to read" },
-	[CONF_USSD_ACTION] = { CONF_UF_ACTION | CONF_UF_TEXT,
-			       CONF_UF_ACTION | CONF_UF_TEXT | CONF_UF_CATEGORY, "the END screen" },
-};
-
-/* Code points of a screen text, "{ticket}" counting CONF_USSD_TICKET_CHARS. */
-static size_t
-conf_ussd_chars(const char *s)
-{
-	size_t n = conf_utf8_chars(s);
-
-	for (const char *p = strstr(s, "{ticket}"); p; p = strstr(p + 8, "{ticket}"))
-		n = n - 8 + CONF_USSD_TICKET_CHARS;
-	return n;
-}
-
-int
-conf_ussd_page_chars(const struct conf_ussd *u, const struct conf_ussd_node *pages)
-{
-	size_t head = conf_utf8_chars(pages->title ? pages->title : "") +
-		      CONF_USSD_PAGE_SUFFIX_CHARS;
-	size_t inv = conf_utf8_chars(u->invalid_text ? u->invalid_text : "");
-
-	if (inv > head)
-		head = inv;
-	/* "CON " head "\n" body "\n1. " next "\n0. " back */
-	return u->max_screen_chars - 4 - (int)head - 1 -
-	       (4 + (int)conf_utf8_chars(u->next_label ? u->next_label : "")) -
-	       (4 + (int)conf_utf8_chars(u->back_label ? u->back_label : ""));
-}
-
-/* An END screen ("END " + text) of setting s fits. */
-static int
-conf_ussd_check_end(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
-		    const struct conf_ussd *u, const char *text)
-{
-	size_t n = 4 + conf_ussd_chars(text);
-
-	if (n > (size_t)u->max_screen_chars)
-		return conf_fail(ctx, s, "%s: the END screen has %zu characters, more than "
-				 "max_screen_chars %d (counting \"END \"%s)", path, n,
-				 u->max_screen_chars, strstr(text, "{ticket}") ?
-				 " and {ticket} as 8" : "");
-	return 0;
-}
-
-/* The END text of an input or action node: {ticket} is its only placeholder, for reports. */
-static int
-conf_ussd_check_template(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
-			 enum conf_action action, const char *text)
-{
-	for (const char *p = strchr(text, '{'); p; p = strchr(p + 1, '{')) {
-		const char *end = strchr(p, '}');
-		int len = end ? (int)(end - p + 1) : (int)strlen(p);
-
-		if (strncmp(p, "{ticket}", 8) != 0)
-			return conf_fail(ctx, s, "%s: unknown placeholder \"%.*s\" (only {ticket} "
-					 "expands)", path, len > 32 ? 32 : len, p);
-		if (action != CONF_ACTION_REPORT)
-			return conf_fail(ctx, s, "%s: {ticket} only expands for action \"report\"",
-					 path);
-	}
-	return 0;
-}
-
-/* The screen a node shows fits max_screen_chars. */
-static int
-conf_ussd_check_screen(struct conf_ctx *ctx, const config_setting_t *g, const char *path,
-		       const struct conf_ussd *u, const struct conf_ussd_node *nd, int level)
-{
-	const config_setting_t *ts = config_setting_get_member(g, "text");
-	char sub[CONF_PATH_LEN];
-	size_t n;
-	int page;
-
-	conf_join(sub, path, "text");
-	switch (nd->kind) {
-	case CONF_USSD_MENU:
-		/* "CON " invalid "\n" title ("\n" key ". " label)* ["\n0. " back] */
-		n = 4 + conf_utf8_chars(u->invalid_text) + 1 + conf_utf8_chars(nd->title);
-		for (size_t i = 0; i < nd->n_options; i++) /* a missing key: the option's error */
-			n += 1 + strlen(nd->options[i].key ? nd->options[i].key : "") + 2 +
-			     conf_utf8_chars(nd->options[i].label ? nd->options[i].label : "");
-		if (level > 1)
-			n += 4 + conf_utf8_chars(u->back_label);
-		if (n > (size_t)u->max_screen_chars)
-			return conf_fail(ctx, g, "%s: the menu screen has %zu characters, more "
-					 "than max_screen_chars %d (counting \"CON \", the "
-					 "invalid-choice line%s)", path, n, u->max_screen_chars,
-					 level > 1 ? " and \"0. <back_label>\"" : "");
-		return 0;
-	case CONF_USSD_INPUT:
-		n = 4 + conf_utf8_chars(u->empty_text) + 1 + conf_utf8_chars(nd->title);
-		if (n > (size_t)u->max_screen_chars)
-			return conf_fail(ctx, config_setting_get_member(g, "title"),
-					 "%s.title: the prompt screen has %zu characters, more "
-					 "than max_screen_chars %d (counting \"CON \" and the "
-					 "empty-answer line)", path, n, u->max_screen_chars);
-		return conf_ussd_check_end(ctx, ts, sub, u, nd->text);
-	case CONF_USSD_ACTION:
-		return conf_ussd_check_end(ctx, ts, sub, u, nd->text);
-	case CONF_USSD_PAGES:
-		page = conf_ussd_page_chars(u, nd);
-		if (page < CONF_USSD_PAGE_MIN_CHARS)
-			return conf_fail(ctx, g, "%s: a page has room for %d characters of "
-					 "text, fewer than %d: shorten the title, invalid_text, "
-					 "next_label or back_label, or raise max_screen_chars",
-					 path, page, CONF_USSD_PAGE_MIN_CHARS);
-		n = conf_utf8_chars(nd->text);
-		if (n > (size_t)page * (CONF_USSD_PAGES_MAX / 2))
-			return conf_fail(ctx, ts, "%s: has %zu characters, more than the %d that "
-					 "surely fit in %d pages", sub, n,
-					 page * (CONF_USSD_PAGES_MAX / 2), CONF_USSD_PAGES_MAX);
-		return 0;
-	}
-	return 0;
-}
-
-/*
- * Node `nd` read from group g at menu level `level` (the main menu is 1), then its options:
- * the fields its kind needs and allows, unique option keys, the depth, screen sizes.
- */
-static int
-conf_ussd_check_node(struct conf_ctx *ctx, const config_setting_t *g, const char *path,
-		     const struct conf_ussd *u, const struct conf_ussd_node *nd, int level)
-{
-	const config_setting_t *list = config_setting_get_member(g, "options");
-	const char *kind = conf_ussd_kind_name(nd->kind);
-	unsigned int need = conf_ussd_kinds[nd->kind].need;
-	unsigned int allow = conf_ussd_kinds[nd->kind].allow;
-	int rc;
-
-	if (level > CONF_USSD_DEPTH_MAX)
-		return conf_fail(ctx, g, "%s: too deep: menus nest at most %d levels (the main "
-				 "menu is level 1)", path, CONF_USSD_DEPTH_MAX);
-	if (level == 1 && nd->kind != CONF_USSD_MENU)
-		return conf_fail(ctx, config_setting_get_member(g, "kind"), "%s.kind: the main "
-				 "menu must be of kind \"menu\"", path);
-	for (size_t i = 0; i < 2; i++) {
-		static const char *const keys[] = { "key", "label" };
-		const config_setting_t *m = config_setting_get_member(g, keys[i]);
-
-		if (level == 1 && m)
-			return conf_fail(ctx, m, "%s.%s: the main menu has no %s", path, keys[i],
-					 keys[i]);
-		if (level > 1 && !m)
-			return conf_fail(ctx, g, "%s: missing required key \"%s\"", path, keys[i]);
-	}
-	for (size_t i = 0; i < sizeof(conf_ussd_fields) / sizeof(conf_ussd_fields[0]); i++) {
-		const config_setting_t *m = config_setting_get_member(g, conf_ussd_fields[i].key);
-		unsigned int bit = conf_ussd_fields[i].bit;
-
-		if (m && !(allow & bit))
-			return conf_fail(ctx, m, "%s.%s: not used by kind \"%s\"", path,
-					 conf_ussd_fields[i].key, kind);
-		if (m || !(need & bit))
-			continue;
-		if (bit == CONF_UF_TEXT)
-			return conf_fail(ctx, g, "%s: kind \"%s\" needs a text (%s)", path, kind,
-					 conf_ussd_kinds[nd->kind].need_text);
-		return conf_fail(ctx, g, "%s: kind \"%s\" needs %s", path, kind,
-				 bit == CONF_UF_TITLE ? "a title" : bit == CONF_UF_ACTION ?
-				 "an action" : "options ( { key = ...; label = ...; }, ... )");
-	}
-	if (nd->kind == CONF_USSD_ACTION && nd->action == CONF_ACTION_REPORT)
-		return conf_fail(ctx, config_setting_get_member(g, "action"), "%s.action: a "
-				 "report needs the citizen's text: use kind \"input\"", path);
-	if (nd->text && (nd->kind == CONF_USSD_INPUT || nd->kind == CONF_USSD_ACTION)) {
-		char sub[CONF_PATH_LEN];
-
-		conf_join(sub, path, "text");
-		rc = conf_ussd_check_template(ctx, config_setting_get_member(g, "text"), sub,
-					      nd->action, nd->text);
-		if (rc)
-			return rc;
-	}
-	for (size_t i = 0; i < nd->n_options; i++)
-		for (size_t k = 0; k < i; k++)
-			if (strcmp(nd->options[i].key, nd->options[k].key) == 0)
-				return conf_fail(ctx, conf_elem_member(list, i, "key"),
-						 "%s.options[%zu].key: key \"%s\" is already "
-						 "used by %s.options[%zu]", path, i,
-						 nd->options[i].key, path, k);
-	rc = conf_ussd_check_screen(ctx, g, path, u, nd, level);
-	for (size_t i = 0; rc == 0 && i < nd->n_options; i++) {
-		char sub[CONF_PATH_LEN];
-
-		conf_path_done(sub, snprintf(sub, CONF_PATH_LEN, "%s.options[%zu]", path, i));
-		rc = conf_ussd_check_node(ctx, conf_elem_member(list, i, NULL), sub, u,
-					  &nd->options[i], level + 1);
-	}
-	return rc;
-}
-
-static int
-conf_post_ussd(struct conf_ctx *ctx, const config_setting_t *g, const char *path, void *base)
-{
-	const struct conf_ussd *u = base;
-	const char *names[] = { "expired_text", "error_text" };
-	const char *texts[] = { u->expired_text, u->error_text };
-	char sub[CONF_PATH_LEN];
-	int rc;
-
-	for (size_t i = 0; i < 2; i++) {
-		const config_setting_t *s = config_setting_get_member(g, names[i]);
-
-		conf_join(sub, path, names[i]);
-		rc = conf_ussd_check_end(ctx, s ? s : g, sub, u, texts[i]);
-		if (rc)
-			return rc;
-	}
-	conf_join(sub, path, "menu");
-	return conf_ussd_check_node(ctx, config_setting_get_member(g, "menu"), sub, u, u->menu,
-				    1);
 }
 
 /* ---- the tables: every key Loa understands ---- */

@@ -34,12 +34,12 @@ FUZZ_TARGETS := fuzz_text fuzz_sms_plan fuzz_conf fuzz_csv fuzz_pdu fuzz_proto f
 # Module sources linked into each target.
 fuzz_text_SRCS     := gateway/gw_text.c
 fuzz_sms_plan_SRCS := modem/sms.c
-fuzz_conf_SRCS     := conf/conf.c common/log.c common/util.c
+fuzz_conf_SRCS     := conf/conf.c conf/conf_ussd.c common/log.c common/util.c
 fuzz_csv_SRCS      := gateway/ctl_csv.c
 fuzz_pdu_SRCS      := modem/sim/sim_pdu.c modem/sms.c
 fuzz_proto_SRCS    := modem/proto.c common/util.c
 fuzz_json_campaign_SRCS := gateway/campaign_req.c gateway/gw_text.c modem/sms.c common/util.c
-fuzz_ussd_SRCS     := gateway/ussd_menu.c conf/conf.c common/log.c common/util.c
+fuzz_ussd_SRCS     := gateway/ussd_menu.c conf/conf.c conf/conf_ussd.c common/log.c common/util.c
 
 FUZZ_BINS := $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
 fuzz_objs  = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/$(1).c $($(1)_SRCS))
