@@ -49,8 +49,10 @@ bin/loactl modems
 text="Không tung tin giả, tin sai sự thật trên mạng xã hội. Nhận được tin nghi là giả, nhắn BAO <nội dung> gửi số này."
 echo
 echo "== an official broadcasts to three citizens"
-echo "\$ loactl campaign create --text \"$text\" --to 0912000001 --to 0385937050 --to 0900162993"
-bin/loactl campaign create --text "$text" --to 0912000001 --to 0385937050 --to 0900162993
+echo "(priority alert: so the demo also runs during quiet hours, 21:00-07:00 in Viet Nam,"
+echo " when normal broadcasts wait for the morning)"
+echo "\$ loactl campaign create --priority alert --text \"$text\" --to 0912000001 --to 0385937050 --to 0900162993"
+bin/loactl campaign create --priority alert --text "$text" --to 0912000001 --to 0385937050 --to 0900162993
 done3() { bin/loactl --json campaign show 1 | grep -q '"done": 3'; }
 wait_for 60 "the broadcast to go out" done3
 bin/loactl campaign show 1
@@ -85,7 +87,8 @@ cat <<'TXT'
 == loagw keeps running. In another terminal, from this directory:
    export LOA_TOKEN=loa-demo-admin
    bin/loactl modems
-   bin/loactl campaign create --text "Hãy chia sẻ thông tin có nguồn chính thống." --csv tests/data/contacts.sample.csv
+   bin/loactl contacts import tests/data/contacts.sample.csv     # its bad rows are named
+   bin/loactl campaign create --group commune=son-nam --text "Hãy chia sẻ thông tin có nguồn chính thống." --preview
    bin/loa-modemsim inject var/sim2.sock +84912000007 HUY
    bin/loactl reports
 Ctrl-C stops everything.
