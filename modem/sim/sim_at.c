@@ -41,12 +41,7 @@
 #include "common/log.h"
 #include "common/util.h"
 
-/* Result of one command. */
-#define SIM_R_OK	0
-#define SIM_R_ERROR	(-1)
-#define SIM_R_NONE	(-2)		/* the handler wrote its own answer (edit prompt) */
-#define SIM_R_CME(n)	(10000 + (n))
-#define SIM_R_CMS(n)	(20000 + (n))
+
 
 #define SIM_UNUSED	__attribute__((unused)) /* handlers share one signature */
 #define SIM_MAX_ARGS	8
@@ -62,7 +57,7 @@ struct sim_args {
 
 /* --- buffers ---------------------------------------------------------------------------------- */
 
-static void
+void
 sim_buf_add(struct sim_buf *b, const char *data, size_t len)
 {
 	if (b->off > 0 && b->off == b->len)
@@ -90,13 +85,13 @@ sim_buf_add(struct sim_buf *b, const char *data, size_t len)
 	b->len += len;
 }
 
-static void
+void
 sim_buf_clear(struct sim_buf *b)
 {
 	b->off = b->len = 0;
 }
 
-static void
+void
 sim_out(struct sim_modem *m, const char *s)
 {
 	sim_buf_add(&m->out, s, strlen(s));
@@ -209,7 +204,7 @@ sim_te_string(struct sim_modem *m, const char *s, char *out, size_t outlen)
 }
 
 /* Read a string argument given in the current TE character set into UTF-8. */
-static void
+void
 sim_te_parse(struct sim_modem *m, const char *s, char *out, size_t outlen)
 {
 	uint8_t be[SIM_ARG_LEN];
@@ -282,7 +277,7 @@ sim_arg_int(const struct sim_args *a, int i, int min, int max, int *out)
 
 /* --- inbox ------------------------------------------------------------------------------------ */
 
-static int
+int
 sim_inbox_count(const struct sim_modem *m, int *unread)
 {
 	int used = 0, un = 0;
@@ -400,7 +395,7 @@ out:
 
 typedef int (*sim_handler)(struct sim_modem *m, enum sim_op op, const struct sim_args *a);
 
-static void
+void
 sim_reset_settings(struct sim_modem *m)
 {
 	m->echo = true;
@@ -1099,208 +1094,6 @@ static const struct {
 	{ "+CRC", sim_h_accept },
 };
 
-/* --- sending ---------------------------------------------------------------------------------- */
-
-static void
-sim_final(struct sim_modem *m, int r)
-{
-	char buf[48];
-
-	if (r == SIM_R_NONE)
-		return;
-	if (r == SIM_R_OK) {
-		sim_out(m, "\r\nOK\r\n");
-	} else if (r >= SIM_R_CMS(0)) {
-		snprintf(buf, sizeof(buf), "\r\n+CMS ERROR: %d\r\n", r - SIM_R_CMS(0));
-		sim_out(m, buf);
-	} else if (r >= SIM_R_CME(0) && m->cmee > 0) {
-		snprintf(buf, sizeof(buf), "\r\n+CME ERROR: %d\r\n", r - SIM_R_CME(0));
-		sim_out(m, buf);
-	} else {
-		sim_out(m, "\r\nERROR\r\n");
-	}
-}
-
-/* The next message reference, 1..255 wrapping. */
-static int
-sim_next_mr(struct sim_modem *m)
-{
-	m->mr = m->mr % 255 + 1;
-	return m->mr;
-}
-
-/* A submit failure forced through the control socket, or no network. 0 when none applies. */
-static int
-sim_submit_refusal(struct sim_modem *m)
-{
-	if (!m->registered) {
-		m->stats.refused++;
-		return 331;	/* no network service */
-	}
-	if (m->fail_count > 0) {
-		m->fail_count--;
-		m->stats.refused++;
-		m->stats.failures_injected++;
-		return m->fail_cms;
-	}
-	return 0;
-}
-
-/* Schedule the automatic status report of message `mr`, answered after the latency. */
-static void
-sim_dlr_schedule(struct sim_modem *m, int mr, const char *to)
-{
-	int64_t now = sim_clock(m);
-
-	if (m->dlr_st < 0)
-		return;
-	for (int i = 0; i < SIM_DLR_MAX; i++) {
-		struct sim_dlr *d = &m->dlrs[i];
-
-		if (d->used)
-			continue;
-		d->used = true;
-		d->due = now + m->latency_ms + m->dlr_delay_ms;
-		d->mr = mr;
-		d->st = m->dlr_st;
-		d->scts = util_now_ms() / 1000 + (m->latency_ms + 999) / 1000;
-		util_strlcpy(d->to, to, sizeof(d->to));
-		return;
-	}
-	LOG(LOG_WARN, "sim", "too many status reports pending; report for mr=%d dropped", mr);
-}
-
-void
-sim_dlr_emit(struct sim_modem *m, int mr, const char *to, int st, int64_t scts)
-{
-	struct sim_pdu_part part;
-	const char *via = "none";
-	char urc[SIM_PDU_HEX_MAX + 32], mask[LOG_MASK_LEN];
-	int idx = 0;
-
-	if (sim_status_report_encode(m->smsc, mr, to, scts, util_now_ms() / 1000, st, &part) < 0) {
-		LOG(LOG_WARN, "sim", "cannot encode a status report to %s", log_mask(to, mask));
-		return;
-	}
-	if (m->cnmi[3] == 1) {
-		via = "cds";
-		snprintf(urc, sizeof(urc), "+CDS: %d\r\n%s", part.tpdu_len, part.hex);
-		sim_queue_urc(m, urc);
-	} else if (m->cnmi[3] == 2) {
-		while (idx < m->cfg.capacity && m->slots[idx].used)
-			idx++;
-		if (idx < m->cfg.capacity) {
-			struct sim_slot *sl = &m->slots[idx];
-
-			memset(sl, 0, sizeof(*sl));
-			sl->used = sl->report = true;
-			sl->mr = mr;
-			sl->st = st;
-			sl->scts = scts;
-			sl->dt = util_now_ms() / 1000;
-			util_strlcpy(sl->from, to, sizeof(sl->from));
-			sl->pdu = part;
-			via = "cdsi";
-			idx++;
-			snprintf(urc, sizeof(urc), "+CDSI: \"SM\",%d", idx);
-			sim_queue_urc(m, urc);
-		} else {
-			via = "full";	/* no room on the SIM: the report is lost */
-			idx = 0;
-		}
-	}
-	m->stats.dlrs_sent++;
-	sim_record(m, json_pack("{s:s,s:i,s:s,s:s,s:i,s:s,s:i,s:s}", "event", "dlr", "mr", mr,
-				"to", to, "status", sim_st_name(st), "st", st, "via", via,
-				"index", idx, "pdu", part.hex));
-	LOG(LOG_INFO, "sim", "status report mr=%d to=%s %s via %s", mr, log_mask(to, mask),
-	    sim_st_name(st), via);
-	sim_flush_urc(m);
-}
-
-static void
-sim_submit_pdu(struct sim_modem *m)
-{
-	struct sim_sms sms;
-	char err[128] = "", mask[LOG_MASK_LEN], buf[64];
-	int mr, refusal;
-	json_t *concat;
-
-	if (m->edit_overflow) {
-		util_strlcpy(err, "PDU too long", sizeof(err));
-	} else if (sim_pdu_decode_hex(m->edit, true, m->edit_declared, &sms, err, sizeof(err)) ==
-		   0 && sms.mti != SIM_MTI_SUBMIT) {
-		util_strlcpy(err, "not an SMS-SUBMIT", sizeof(err));
-	}
-	if (err[0]) {
-		for (char *c = m->edit; *c; c++)	/* keep the record valid UTF-8 */
-			if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
-				*c = '?';
-		sim_record(m, json_pack("{s:s,s:s,s:i,s:s}", "event", "bad_pdu", "error", err,
-					"declared", m->edit_declared, "pdu", m->edit));
-		LOG(LOG_NOTICE, "sim", "rejected PDU: %s", err);
-		sim_final(m, SIM_R_CMS(304));
-		return;
-	}
-	refusal = sim_submit_refusal(m);
-	if (refusal) {
-		sim_record(m, json_pack("{s:s,s:i,s:s}", "event", "refused", "cms_error", refusal,
-					"pdu", m->edit));
-		LOG(LOG_NOTICE, "sim", "refused submit with +CMS ERROR: %d", refusal);
-		sim_final(m, SIM_R_CMS(refusal));
-		return;
-	}
-	mr = sim_next_mr(m);
-	m->submitted++;
-	m->stats.submits++;
-	util_strlcpy(m->mr_to[mr], sms.addr, sizeof(m->mr_to[mr]));
-	if (sms.srr)
-		sim_dlr_schedule(m, mr, sms.addr);
-	concat = sms.concat ? json_pack("{s:i,s:i,s:i}", "ref", sms.concat_ref, "parts",
-					sms.concat_parts, "part", sms.concat_part)
-			    : json_null();
-	sim_record(m, json_pack("{s:s,s:i,s:s,s:s,s:i,s:b,s:o,s:s,s:s}", "event", "submit",
-				"mr", mr, "to", sms.addr, "encoding", sim_enc_name(sms.enc),
-				"dcs", sms.dcs, "srr", sms.srr, "concat", concat, "text", sms.text,
-				"pdu", m->edit));
-	LOG(LOG_INFO, "sim", "submit mr=%d to=%s %s part %d/%d", mr, log_mask(sms.addr, mask),
-	    sim_enc_name(sms.enc), sms.concat ? sms.concat_part : 1,
-	    sms.concat ? sms.concat_parts : 1);
-	LOG(LOG_DEBUG, "sim", "submit mr=%d to=%s text=%s", mr, sms.addr, sms.text);
-	snprintf(buf, sizeof(buf), "\r\n+CMGS: %d\r\n", mr);
-	sim_out(m, buf);
-	sim_final(m, SIM_R_OK);
-}
-
-static void
-sim_submit_text(struct sim_modem *m)
-{
-	char text[SIM_EDIT_MAX * 2], mask[LOG_MASK_LEN], buf[64];
-	int mr, refusal;
-
-	if (m->edit_overflow) {
-		sim_final(m, SIM_R_CMS(304));
-		return;
-	}
-	refusal = sim_submit_refusal(m);
-	if (refusal) {
-		sim_final(m, SIM_R_CMS(refusal));
-		return;
-	}
-	sim_te_parse(m, m->edit, text, sizeof(text));
-	mr = sim_next_mr(m);
-	m->submitted++;
-	m->stats.submits++;
-	util_strlcpy(m->mr_to[mr], m->edit_dest, sizeof(m->mr_to[mr]));
-	sim_record(m, json_pack("{s:s,s:i,s:s,s:s,s:i,s:b,s:n,s:s,s:n}", "event", "submit", "mr",
-				mr, "to", m->edit_dest, "encoding", "text", "dcs", 0, "srr", 0,
-				"concat", "text", text, "pdu"));
-	LOG(LOG_INFO, "sim", "submit mr=%d to=%s text mode", mr, log_mask(m->edit_dest, mask));
-	snprintf(buf, sizeof(buf), "\r\n+CMGS: %d\r\n", mr);
-	sim_out(m, buf);
-	sim_final(m, SIM_R_OK);
-}
-
 /* --- command line ----------------------------------------------------------------------------- */
 
 /* Run basic (V.250) commands at *p up to an extended command or the end. */
@@ -1538,7 +1331,7 @@ sim_edit_byte(struct sim_modem *m, char c)
 }
 
 /* Interpret bytes until done or until the modem turns busy; returns the bytes consumed. */
-static size_t
+size_t
 sim_feed(struct sim_modem *m, const char *p, size_t len)
 {
 	size_t i;
@@ -1602,149 +1395,6 @@ sim_modem_set_connected(struct sim_modem *m, bool connected)
 		sim_buf_clear(&m->deferred);
 		sim_buf_clear(&m->held);
 	}
-}
-
-/* --- time and plugging ------------------------------------------------------------------------ */
-
-void
-sim_modem_set_clock(struct sim_modem *m, int64_t (*clock)(void))
-{
-	m->clock = clock;
-}
-
-static void
-sim_earliest(int64_t *best, int64_t t)
-{
-	if (*best < 0 || t < *best)
-		*best = t;
-}
-
-int64_t
-sim_modem_next_deadline(const struct sim_modem *m)
-{
-	int64_t best = -1;
-
-	if (!m->plugged) {
-		if (m->replug_due >= 0)
-			sim_earliest(&best, m->replug_due);
-		return best;
-	}
-	if (m->hang)
-		return -1;	/* a hung modem does nothing until it is released */
-	if (m->busy)
-		sim_earliest(&best, m->busy_due);
-	if (m->ussd_pending)
-		sim_earliest(&best, m->ussd_due);
-	for (int i = 0; i < SIM_DLR_MAX; i++)
-		if (m->dlrs[i].used)
-			sim_earliest(&best, m->dlrs[i].due);
-	return best;
-}
-
-void
-sim_modem_tick(struct sim_modem *m)
-{
-	int64_t now = sim_clock(m);
-
-	if (!m->plugged) {
-		if (m->replug_due >= 0 && now >= m->replug_due)
-			sim_modem_replug(m);
-		return;
-	}
-	if (m->hang)
-		return;
-	if (m->busy && now >= m->busy_due) {
-		sim_buf_add(&m->out, m->deferred.data + m->deferred.off,
-			    m->deferred.len - m->deferred.off);
-		sim_buf_clear(&m->deferred);
-		m->busy = false;
-		/* what the terminal sent meanwhile, until the modem turns busy again */
-		while (!m->busy && m->held.len > m->held.off) {
-			size_t used = sim_feed(m, m->held.data + m->held.off,
-					       m->held.len - m->held.off);
-
-			m->held.off += used;
-		}
-		if (m->held.off == m->held.len)
-			sim_buf_clear(&m->held);
-	}
-	if (m->ussd_pending && now >= m->ussd_due) {
-		m->ussd_pending = false;
-		sim_queue_urc(m, m->ussd_urc);
-	}
-	for (int i = 0; i < SIM_DLR_MAX; i++) {
-		struct sim_dlr *d = &m->dlrs[i];
-
-		if (d->used && now >= d->due) {
-			d->used = false;
-			sim_dlr_emit(m, d->mr, d->to, d->st, d->scts);
-		}
-	}
-	sim_flush_urc(m);
-}
-
-enum sim_host_req
-sim_modem_host_request(struct sim_modem *m)
-{
-	enum sim_host_req r = (enum sim_host_req)m->host_req;
-
-	m->host_req = SIM_HOST_NONE;
-	return r;
-}
-
-bool
-sim_modem_plugged(const struct sim_modem *m)
-{
-	return m->plugged;
-}
-
-/* Forget everything in progress; the SIM (inbox, last TP-MR, SMSC) stays. */
-static void
-sim_fresh_state(struct sim_modem *m)
-{
-	sim_modem_set_connected(m, false);
-	m->busy = false;
-	m->ussd_pending = false;
-	memset(m->dlrs, 0, sizeof(m->dlrs));
-	m->edit_len = 0;
-	m->hang = false;
-	sim_reset_settings(m);
-}
-
-int
-sim_modem_unplug(struct sim_modem *m, int seconds)
-{
-	if (!m->plugged)
-		return -EALREADY;
-	sim_fresh_state(m);
-	m->plugged = false;
-	m->replug_due = seconds > 0 ? sim_clock(m) + (int64_t)seconds * 1000 : -1;
-	m->host_req = SIM_HOST_UNPLUG;
-	m->stats.unplugs++;
-	sim_record(m, json_pack("{s:s,s:i}", "event", "unplug", "seconds", seconds));
-	LOG(LOG_NOTICE, "sim", "modem unplugged%s", seconds > 0 ? "" : " until replug");
-	return 0;
-}
-
-int
-sim_modem_replug(struct sim_modem *m)
-{
-	if (m->plugged)
-		return -EALREADY;
-	sim_fresh_state(m);
-	m->plugged = true;
-	m->replug_due = -1;
-	m->host_req = SIM_HOST_REPLUG;
-	m->stats.replugs++;
-	sim_record(m, json_pack("{s:s,s:i}", "event", "replug", "inbox", sim_inbox_count(m, NULL)));
-	LOG(LOG_NOTICE, "sim", "modem plugged back in");
-	return 0;
-}
-
-bool
-sim_modem_connected(const struct sim_modem *m)
-{
-	return m->connected;
 }
 
 /* --- life cycle ------------------------------------------------------------------------------- */

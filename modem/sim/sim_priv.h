@@ -160,4 +160,29 @@ void sim_dlr_emit(struct sim_modem *m, int mr, const char *to, int st, int64_t s
 /* The current clock in ms (monotonic unless a test set its own). */
 int64_t sim_clock(const struct sim_modem *m);
 
+
+/* Results of an AT command handler (sim_final() writes the answer). */
+#define SIM_R_OK	0
+#define SIM_R_ERROR	(-1)
+#define SIM_R_NONE	(-2)		/* the handler wrote its own answer (edit prompt) */
+#define SIM_R_CME(n)	(10000 + (n))
+#define SIM_R_CMS(n)	(20000 + (n))
+
+/* sim_at.c and sim_send.c share these. */
+void sim_out(struct sim_modem *m, const char *s);
+void sim_te_parse(struct sim_modem *m, const char *s, char *out, size_t outlen);
+void sim_final(struct sim_modem *m, int r);
+int sim_next_mr(struct sim_modem *m);
+int sim_submit_refusal(struct sim_modem *m);
+void sim_dlr_schedule(struct sim_modem *m, int mr, const char *to);
+void sim_submit_pdu(struct sim_modem *m);
+void sim_submit_text(struct sim_modem *m);
+
+/* sim_at.c and sim_plug.c share these. */
+void sim_buf_add(struct sim_buf *b, const char *data, size_t len);
+void sim_buf_clear(struct sim_buf *b);
+size_t sim_feed(struct sim_modem *m, const char *p, size_t len);
+int sim_inbox_count(const struct sim_modem *m, int *unread);
+void sim_reset_settings(struct sim_modem *m);
+
 #endif
