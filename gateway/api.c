@@ -117,20 +117,13 @@ static const struct conf_token *
 api_find_token(const struct gw *gw, struct evhttp_request *req)
 {
 	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-	char hex[65];
 
 	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
 		return NULL;
 	h += 7;
 	while (*h == ' ')
 		h++;
-	if (!*h)
-		return NULL;
-	api_sha256_hex(h, hex);
-	for (size_t i = 0; i < gw->conf->n_tokens; i++)
-		if (CRYPTO_memcmp(hex, gw->conf->tokens[i].sha256_hex, 64) == 0)
-			return &gw->conf->tokens[i];
-	return NULL;
+	return gw_api_token_lookup(gw, h);
 }
 
 /* 401/403 unless the request's token has at least `role`. */

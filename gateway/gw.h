@@ -127,10 +127,9 @@ void gw_metrics_serve(struct gw *gw, struct evhttp_request *req);
 void gw_metrics_count_http(struct gw *gw, const char *route, int code);
 void gw_metrics_observe_send(struct gw *gw, double seconds);
 
-/* Expand "{ticket}" in a reply template into out; returns out. */
-char *gw_expand_template(const char *tpl, const char *ticket, char *out, size_t outlen);
-/* ... and "{name}" (the contact's name, or "" when NULL). */
-char *gw_expand_template2(const char *tpl, const char *ticket, const char *name, char *out,
-			  size_t outlen);
+/* Expand "{ticket}" and "{name}" (the contact's name, "" when NULL) in a reply template into
+ * out; returns out. */
+char *gw_expand_template(const char *tpl, const char *ticket, const char *name, char *out,
+			 size_t outlen);
 
 #endif

@@ -27,13 +27,7 @@
 #include "queue/queue.h"
 
 char *
-gw_expand_template(const char *tpl, const char *ticket, char *out, size_t outlen)
-{
-	return gw_expand_template2(tpl, ticket, NULL, out, outlen);
-}
-
-char *
-gw_expand_template2(const char *tpl, const char *ticket, const char *name, char *out,
+gw_expand_template(const char *tpl, const char *ticket, const char *name, char *out,
 		    size_t outlen)
 {
 	size_t o = 0;
@@ -284,7 +278,7 @@ gw_inbound_act(struct gw *gw, struct modem *m, const char *sender, bool answerab
 		const char *name = NULL;
 		if (strstr(tpl, "{name}") && queue_contact_get(gw->q, sender, &contact) == 0)
 			name = contact.name;
-		gw_expand_template2(tpl, ticket, name, reply, sizeof(reply));
+		gw_expand_template(tpl, ticket, name, reply, sizeof(reply));
 		/* "Chao , ..." when the name is unknown: drop the space before a comma */
 		for (char *p = strstr(reply, " ,"); p; p = strstr(p, " ,"))
 			memmove(p, p + 1, strlen(p));

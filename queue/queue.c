@@ -55,56 +55,17 @@ static const char *const queue_stmt_sql[_QSTMT_COUNT] = {
 	[QSTMT_RELEASE] = "RELEASE queue_sp",
 	[QSTMT_ROLLBACK_TO] = "ROLLBACK TO queue_sp",
 
-	[QSTMT_CAMPAIGN_INSERT] =
-		"INSERT INTO campaigns (text, encoding, segments, priority, created_at, start_at,"
-		" end_by) VALUES ($text, $encoding, $segments, $priority, $now, $start_at,"
-		" $end_by)",
-	[QSTMT_CAMPAIGN_GET] = "SELECT id, text, encoding, segments, priority, created_at,"
-			       " start_at, end_by FROM campaigns WHERE id = $id",
-	/* msg_counts is kept by triggers (queue_migrate.c); campaign 0 = replies */
 	[QSTMT_CAMPAIGN_COUNTS] = "SELECT state, n FROM msg_counts WHERE campaign_id = $id",
 	/* One statement for every recipient: opted-out numbers go in as suppressed. */
-	[QSTMT_CAMPAIGN_RECIPIENT_INSERT] =
-		"INSERT OR IGNORE INTO messages (campaign_id, recipient, priority, state,"
-		" next_attempt_at, last_error, created_at, updated_at)"
-		" SELECT $campaign_id, $recipient, $priority,"
-		"  CASE WHEN o THEN 'suppressed' ELSE 'queued' END, $next_attempt_at,"
-		"  CASE WHEN o THEN 'opted out' END, $now, $now"
-		" FROM (SELECT EXISTS (SELECT 1 FROM optouts WHERE number = $recipient) AS o)",
 	[QSTMT_CAMPAIGN_EXPIRE] =
 		"UPDATE messages SET state = 'expired', last_error = 'campaign ended',"
 		" updated_at = $now WHERE campaign_id = $id AND state = 'queued'",
 	[QSTMT_CAMPAIGN_CANCEL] =
 		"UPDATE messages SET state = 'cancelled', updated_at = $now"
 		" WHERE campaign_id = $id AND state = 'queued'",
-	[QSTMT_REPLY_INSERT] =
-		"INSERT INTO messages (campaign_id, recipient, text, encoding, segments, priority,"
-		" state, next_attempt_at, created_at, updated_at) VALUES (NULL, $recipient, $text,"
-		" $encoding, $segments, $priority, 'queued', $now, $now, $now)",
-	/*
-	 * The oldest due message of one priority level: one seek in messages_due. The start_at
-	 * test is a safeguard; creation sets next_attempt_at >= start_at.
-	 */
-	[QSTMT_CLAIM_PEEK] =
-		"SELECT m.id, m.campaign_id, m.recipient, coalesce(m.text, c.text),"
-		" coalesce(m.encoding, c.encoding), coalesce(m.segments, c.segments), m.attempts,"
-		" m.priority, c.end_by,"
-		" m.campaign_id IS NOT NULL AND"
-		"  EXISTS (SELECT 1 FROM optouts o WHERE o.number = m.recipient)"
-		" FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id"
-		" WHERE m.state = 'queued' AND m.priority = $priority"
-		"  AND m.next_attempt_at <= $now"
-		"  AND (m.campaign_id IS NULL OR c.start_at <= $now)"
-		" ORDER BY m.next_attempt_at, m.id LIMIT 1",
-	[QSTMT_CLAIM_TAKE] =
-		"UPDATE messages SET state = 'sending', attempts = attempts + 1, modem = $modem,"
-		" updated_at = $now WHERE id = $id AND state = 'queued'",
 	[QSTMT_SUPPRESS] =
 		"UPDATE messages SET state = 'suppressed', last_error = 'opted out',"
 		" updated_at = $now WHERE id = $id AND state = 'queued'",
-	[QSTMT_NEXT_DUE] = "SELECT next_attempt_at FROM messages"
-			   " WHERE state = 'queued' AND priority = $priority"
-			   " ORDER BY next_attempt_at LIMIT 1",
 	[QSTMT_MARK_SENT] = "UPDATE messages SET state = 'sent', refs = $refs, updated_at = $now"
 			    " WHERE id = $id AND state = 'sending'",
 	[QSTMT_MARK_RETRY] =
@@ -140,9 +101,6 @@ static const char *const queue_stmt_sql[_QSTMT_COUNT] = {
 		" AND concat_ref = $concat_ref AND part = $part AND text = $text",
 	[QSTMT_INBOUND_SET_ACTION] = "UPDATE inbound SET action = $action WHERE id = $id",
 	[QSTMT_INBOUND_COUNT] = "SELECT count(*) FROM inbound",
-	[QSTMT_REPORT_INSERT] =
-		"INSERT INTO reports (inbound_id, ticket, sender, text, created_at)"
-		" VALUES ($inbound_id, $ticket, $sender, $text, $now)",
 	[QSTMT_REPORTS_LIST] =
 		"SELECT id, coalesce(inbound_id, 0), ticket, sender, text, status, created_at"
 		" FROM reports WHERE id > $after_id ORDER BY id LIMIT $limit",

@@ -132,6 +132,14 @@ def reassemble(submits):
     return out
 
 
+def dummy_phone(workdir, name):
+    """A directory for Gammu's dummy phone (its SMS folders made); returns its path."""
+    d = os.path.join(workdir, name)
+    for sub in ("sms/1", "sms/2", "sms/3", "sms/4", "sms/5"):
+        os.makedirs(os.path.join(d, sub))
+    return d
+
+
 def modem_conf(name, device, connection="at", model="at", operator=None, rate=600, extra=""):
     op = 'operator = "%s"; ' % operator if operator else ""
     return ('{ name = "%s"; device = "%s"; connection = "%s"; model = "%s"; %srate_per_min = %d; '

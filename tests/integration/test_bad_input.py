@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (BIN, OFFICIAL_TOKEN, ROOT, VIEWER_TOKEN, Gateway, Suite, check,  # noqa: E402
+from harness import (dummy_phone, BIN, OFFICIAL_TOKEN, ROOT, VIEWER_TOKEN, Gateway, Suite, check,  # noqa: E402
                      modem_conf)
 
 suite = Suite("integration_bad_input")
@@ -88,9 +88,7 @@ def row(kind, what, expected, got, ok):
 
 @suite.test
 def api_bad_input_catalogue(tmp, cleanup):
-    d = os.path.join(tmp, "d1")
-    for sub in ("sms/1", "sms/2", "sms/3", "sms/4", "sms/5"):
-        os.makedirs(os.path.join(d, sub))
+    d = dummy_phone(tmp, "d1")
     gw = Gateway(tmp, [modem_conf("d1", d, connection="none", model="dummy")])
     cleanup.append(gw.stop)
     gw.start(wait_ready=1)
@@ -128,9 +126,7 @@ CSV_CASES = [
 
 @suite.test
 def csv_bad_input_catalogue(tmp, cleanup):
-    d = os.path.join(tmp, "d1")
-    for sub in ("sms/1", "sms/2", "sms/3", "sms/4", "sms/5"):
-        os.makedirs(os.path.join(d, sub))
+    d = dummy_phone(tmp, "d1")
     gw = Gateway(tmp, [modem_conf("d1", d, connection="none", model="dummy")])
     cleanup.append(gw.stop)
     gw.start(wait_ready=1)

@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import ADMIN_TOKEN, ROOT, Gateway, Suite, check, modem_conf  # noqa: E402
+from harness import dummy_phone, ADMIN_TOKEN, ROOT, Gateway, Suite, check, modem_conf  # noqa: E402
 
 suite = Suite("integration_loactl")
 SAMPLE = os.path.join(ROOT, "tests", "data", "contacts.sample.csv")
@@ -27,9 +27,7 @@ def slug(s):
 
 @suite.test
 def contacts_groups_campaign_watch(tmp, cleanup):
-    d = os.path.join(tmp, "dummy1")
-    for sub in ("sms/1", "sms/2", "sms/3", "sms/4", "sms/5"):
-        os.makedirs(os.path.join(d, sub))
+    d = dummy_phone(tmp, "dummy1")
     gw = Gateway(tmp, [modem_conf("d1", d, connection="none", model="dummy", rate=60000)])
     cleanup.append(gw.stop)
     gw.start(wait_ready=1)

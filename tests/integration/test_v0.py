@@ -6,7 +6,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (ADMIN_TOKEN, OFFICIAL_TOKEN, VIEWER_TOKEN, Gateway, Sim, Suite, check,  # noqa: E402
+from harness import (dummy_phone, ADMIN_TOKEN, OFFICIAL_TOKEN, VIEWER_TOKEN, Gateway, Sim, Suite, check,  # noqa: E402
                      modem_conf, reassemble, wait_for)
 
 suite = Suite("integration_v0")
@@ -165,9 +165,7 @@ def bad_input_is_rejected_and_nothing_stored(tmp, cleanup):
 def campaign_on_gammu_dummy_driver(tmp, cleanup):
     dirs = []
     for i in (1, 2):
-        d = os.path.join(tmp, "dummy%d" % i)
-        for sub in ("sms/1", "sms/2", "sms/3", "sms/4", "sms/5"):
-            os.makedirs(os.path.join(d, sub))
+        d = dummy_phone(tmp, "dummy%d" % i)
         dirs.append(d)
     gw = Gateway(tmp, [modem_conf("d%d" % (i + 1), d, connection="none", model="dummy")
                        for i, d in enumerate(dirs)])
@@ -327,9 +325,7 @@ def config_check_names_file_and_line(tmp, cleanup):
 def loactl_against_the_daemon(tmp, cleanup):
     import subprocess
     from harness import ROOT
-    d = os.path.join(tmp, "dummy1")
-    for sub in ("sms/1", "sms/2", "sms/3", "sms/4", "sms/5"):
-        os.makedirs(os.path.join(d, sub))
+    d = dummy_phone(tmp, "dummy1")
     gw = Gateway(tmp, [modem_conf("d1", d, connection="none", model="dummy", rate=60000)])
     cleanup.append(gw.stop)
     gw.start(wait_ready=1)

@@ -9,7 +9,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Gateway, Sim, Suite, check, modem_conf, wait_for  # noqa: E402
+from harness import dummy_phone, Gateway, Sim, Suite, check, modem_conf, wait_for  # noqa: E402
 
 suite = Suite("integration_valgrind")
 
@@ -18,9 +18,7 @@ suite = Suite("integration_valgrind")
 def loagw_and_workers_are_valgrind_clean(tmp, cleanup):
     sim = Sim(tmp, "sim1")
     cleanup.append(sim.stop)
-    d = os.path.join(tmp, "d1")
-    for sub in ("sms/1", "sms/2", "sms/3", "sms/4", "sms/5"):
-        os.makedirs(os.path.join(d, sub))
+    d = dummy_phone(tmp, "d1")
     gw = Gateway(tmp, [modem_conf("sim1", sim.link),
                        modem_conf("d1", d, connection="none", model="dummy")], valgrind=True)
     cleanup.append(gw.stop)
