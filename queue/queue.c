@@ -479,12 +479,7 @@ queue_open(const char *path, char *err, size_t errlen)
 	}
 	if (queue_set_pragmas(q, path, err, errlen) < 0 || queue_migrate(q->db, err, errlen) < 0)
 		goto fail;
-	/* Connection-private scratch table of queue_campaign_preview(); never on disk. */
-	if (queue_exec(q->db,
-		       "CREATE TEMP TABLE preview_rcpt (recipient TEXT PRIMARY KEY, operator TEXT)"
-		       " WITHOUT ROWID",
-		       err, errlen) < 0)
-		goto fail;
+	q->chunk = QUEUE_CHUNK_DEFAULT;
 	for (int i = 0; i < _QSTMT_COUNT; i++) {
 		rc = sqlite3_prepare_v3(q->db, queue_stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 					&q->stmt[i], NULL);

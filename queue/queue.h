@@ -30,7 +30,7 @@ struct queue;
 
 #define QUEUE_NUMBER_MAX 24 /* E.164 plus room for alphanumeric senders */
 #define QUEUE_TICKET_LEN 8  /* 6 characters + NUL, padded */
-#define QUEUE_SCHEMA_VERSION 3
+#define QUEUE_SCHEMA_VERSION 4
 #define QUEUE_OPERATOR_MAX 16   /* operator slug ("viettel") plus NUL */
 #define QUEUE_NAME_MAX 64       /* campaign / group / contact name */
 #define QUEUE_QUERY_MAX 256     /* a group query ("commune=son-nam,role=y-te") */
@@ -94,6 +94,32 @@ int queue_recover(struct queue *q, bool resend, int64_t now_ms);
 
 /* ---- campaigns ---- */
 
+/*
+ * A set of recipients being gathered for a campaign: each number (E.164, at most 16 bytes)
+ * with its operator, 24 bytes a number, so a million recipients take 24 MB however they
+ * arrive (one request, a CSV, a group). Duplicates are kept until the set is used; the first
+ * added wins. Not thread-safe; any thread.
+ */
+struct queue_rset;
+struct queue_rset *queue_rset_new(void);
+void queue_rset_free(struct queue_rset *s);
+/*
+ * Add one number; operator NULL: unknown (the contact's operator when the number is a
+ * contact). -EINVAL when the number is empty or longer than 16 bytes or the operator is not
+ * a usable slug, -E2BIG past 2^32 - 1 numbers or 65535 operators, -ENOMEM.
+ */
+int queue_rset_add(struct queue_rset *s, const char *number, const char *operator);
+/* Numbers added, duplicates included. */
+size_t queue_rset_given(const struct queue_rset *s);
+
+/*
+ * Recipients handed to the dispatcher at a time (default QUEUE_CHUNK_DEFAULT): a campaign
+ * stores its recipients in chunks of this many numbers of one operator and turns a chunk into
+ * messages when a claim needs one. 1 to 100000.
+ */
+#define QUEUE_CHUNK_DEFAULT 1000
+int queue_set_chunk(struct queue *q, int n);
+
 struct queue_campaign_spec {
 	const char *text;     /* UTF-8, not empty */
 	const char *encoding; /* "gsm7" | "ucs2" */
@@ -118,14 +144,19 @@ struct queue_campaign_spec {
 	const char *const *poll_answers; /* folded answer keywords ("1","2" / "CO","KHONG") */
 	size_t n_poll_answers;           /* 0: no poll; at most 16 */
 	int64_t poll_closes_at_ms;       /* votes accepted before it; required with answers */
+	/* schema 4: more recipients, gathered compactly (a million in one request); NULL =
+	 * none. queue_campaign_create() and _preview() add the group to it and sort it. */
+	struct queue_rset *rset;
 };
 
 /*
  * Create a campaign and one outbound message per distinct recipient, in one transaction.
  * Recipients who opted out are stored directly as `suppressed` (error "opted out").
- * The recipients are the explicit list plus the contacts matching group_query (one
- * INSERT ... SELECT), de-duplicated; a message's operator is spec->operators[i], else the
- * contact's. With a recurrence the campaign is a template: no messages are created; its
+ * The recipients are the explicit list, spec->rset and the contacts matching group_query,
+ * de-duplicated; a message's operator is the one given with the number, else the contact's.
+ * Beyond the first chunk of each operator the recipients are stored in chunks that become
+ * messages when the dispatcher reaches them (see queue_set_chunk()); counts include them as
+ * `queued` from the start. With a recurrence the campaign is a template: no messages are created; its
  * recipients and group query are kept for queue_campaign_spawn(), start_at_ms (0 = now) is its
  * first run (next_run_at) and its status is "recurring".
  * -EINVAL on a bad spec (empty text, bad encoding/priority, end_by <= start, a malformed group

@@ -63,8 +63,10 @@ static const char queue_sql_campaigns_list[] =
 	" LIMIT $limit";
 static const char queue_sql_recount[] =
 	"INSERT INTO msg_counts (campaign_id, state, priority, n)"
-	" SELECT campaign_id, state, max(priority), count(*) FROM messages"
-	" WHERE campaign_id = $id GROUP BY state"
+	" SELECT $id, state, (SELECT priority FROM campaigns WHERE id = $id), sum(n) FROM ("
+	"  SELECT state, count(*) AS n FROM messages WHERE campaign_id = $id GROUP BY state"
+	"  UNION ALL SELECT 'queued', coalesce(sum(n), 0) FROM rcpt_chunks WHERE campaign_id = $id)"
+	" GROUP BY state"
 	" ON CONFLICT (campaign_id, state) DO UPDATE SET n = excluded.n";
 static const char queue_sql_pause[] = "UPDATE campaigns SET paused = $paused WHERE id = $id";
 static const char queue_sql_cancelled_at[] =
@@ -76,18 +78,6 @@ static const char queue_sql_reply_insert[] =
 static const char queue_sql_replies_since[] =
 	"SELECT count(*) FROM messages WHERE campaign_id IS NULL AND recipient = $number"
 	" AND created_at >= $since";
-static const char queue_sql_preview_insert[] =
-	"INSERT OR IGNORE INTO temp.preview_rcpt (recipient, operator) VALUES ($recipient,"
-	" coalesce($operator, (SELECT operator FROM main.contacts WHERE number = $recipient)))";
-static const char queue_sql_preview_clear[] = "DELETE FROM temp.preview_rcpt";
-static const char queue_sql_preview_count[] =
-	"SELECT count(*),"
-	" coalesce(sum(EXISTS (SELECT 1 FROM optouts o WHERE o.number = p.recipient)), 0)"
-	" FROM temp.preview_rcpt p";
-static const char queue_sql_preview_ops[] =
-	"SELECT coalesce(operator, ''), count(*) FROM temp.preview_rcpt p"
-	" WHERE NOT EXISTS (SELECT 1 FROM optouts o WHERE o.number = p.recipient)"
-	" GROUP BY 1 ORDER BY 2 DESC, 1";
 
 void
 queue_campaign_clear(struct queue_campaign *c)
@@ -230,6 +220,67 @@ queue_campaign_recount(struct queue *q, int64_t id)
 	return queue_exec_stmt(q, st, "recount campaign");
 }
 
+/* A template's explicit recipients from a set (a big request) into campaign_recipients. */
+static int
+queue_template_rset_insert(struct queue *q, int64_t id, const struct queue_rset *s)
+{
+	sqlite3_stmt *st = queue_prep(q, QLAZY_TEMPLATE_RCPT_INSERT, queue_sql_template_rcpt_insert);
+	char num[17];
+	int rc = 0;
+
+	if (!st)
+		return -EIO;
+	for (size_t i = 0; i < s->n && rc == 0; i++) {
+		memcpy(num, s->v[i].num, 16);
+		num[16] = '\0';
+		if (!queue_bind_i64(st, "$campaign_id", id) || !queue_bind_text(st, "$recipient", num) ||
+		    !queue_bind_text(st, "$operator", queue_rset_op(s, s->v[i].op))) {
+			queue_stmt_done(st);
+			return queue_db_error(q, "bind template recipient");
+		}
+		rc = queue_exec_stmt(q, st, "insert template recipient");
+	}
+	return rc;
+}
+
+int
+queue_campaign_fill(struct queue *q, int64_t id, int priority, int64_t due, const char *group,
+		    struct queue_rset *s, int64_t now_ms, int64_t *added)
+{
+	int64_t opted_out = 0;
+	int rc = 0;
+
+	if (group)
+		rc = queue_group_collect(q, group, s);
+	if (rc == 0) {
+		queue_rset_finish(s);
+		rc = queue_rset_contact_ops(q, s);
+	}
+	if (rc == 0)
+		rc = queue_rset_optouts(q, s, &opted_out);
+	if (rc == 0) {
+		queue_rset_order_given(s);
+		rc = queue_rset_store(q, s, id, priority, due, now_ms, added);
+	}
+	return rc;
+}
+
+/* Add the spec's explicit recipients to s; -EINVAL (logged) for a bad one. */
+static int
+queue_spec_rset(const struct queue_campaign_spec *spec, struct queue_rset *s)
+{
+	for (size_t i = 0; i < spec->n_recipients; i++) {
+		int rc = queue_rset_add(s, spec->recipients[i],
+					spec->operators ? spec->operators[i] : NULL);
+		if (rc < 0) {
+			if (rc == -EINVAL)
+				LOG(LOG_WARN, QUEUE_LOG, "recipient #%zu is not valid", i);
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int
 queue_campaign_insert(struct queue *q, const struct queue_campaign_spec *spec, int64_t start,
 		      int64_t parent_id, int64_t now_ms, int64_t *id_out, int64_t *added)
@@ -238,6 +289,7 @@ queue_campaign_insert(struct queue *q, const struct queue_campaign_spec *spec, i
 	const char *gq = spec->group_query;
 	bool template = spec->recurrence != NULL;
 	int64_t id, due = start > now_ms ? start : now_ms;
+	struct queue_rset *own = NULL, *s = spec->rset;
 	int rc;
 
 	if (!st)
@@ -266,13 +318,23 @@ queue_campaign_insert(struct queue *q, const struct queue_campaign_spec *spec, i
 		return rc;
 	id = sqlite3_last_insert_rowid(q->db);
 	rc = queue_poll_answers_insert(q, id, spec);
-	if (rc == 0)
-		rc = queue_recipients_insert(q, id, template, spec->priority, due, spec->recipients,
+	if (rc == 0 && template) {
+		/* a template keeps its explicit recipients; each run gathers them with the group */
+		rc = queue_recipients_insert(q, id, true, spec->priority, due, spec->recipients,
 					     spec->operators, spec->n_recipients, now_ms, added);
-	if (rc == 0 && gq && !template)
-		rc = queue_group_insert_messages(q, id, spec->priority, gq, due, now_ms, added);
-	if (rc == 0 && !template)
-		rc = queue_campaign_recount(q, id);
+		if (rc == 0 && s) {
+			queue_rset_finish(s);
+			rc = queue_template_rset_insert(q, id, s);
+		}
+	} else if (rc == 0) {
+		if (!s && !(s = own = queue_rset_new()))
+			rc = -ENOMEM;
+		if (rc == 0)
+			rc = queue_spec_rset(spec, s);
+		if (rc == 0)
+			rc = queue_campaign_fill(q, id, spec->priority, due, gq, s, now_ms, added);
+		queue_rset_free(own);
+	}
 	if (rc == 0)
 		*id_out = id;
 	return rc;
@@ -296,7 +358,8 @@ queue_campaign_create(struct queue *q, const struct queue_campaign_spec *spec, i
 	if (rc < 0)
 		return rc;
 	LOG(LOG_INFO, QUEUE_LOG, "campaign %lld created: %zu recipients%s, %lld messages, %s%s",
-	    (long long)id, spec->n_recipients, spec->group_query ? " and a group" : "",
+	    (long long)id, spec->n_recipients + queue_rset_given(spec->rset),
+	    spec->group_query ? " and a group" : "",
 	    (long long)added, queue_priority_name(spec->priority),
 	    spec->recurrence ? ", recurring template" : "");
 	if (id_out)
@@ -512,7 +575,7 @@ queue_campaign_cancel(struct queue *q, int64_t id, int64_t now_ms)
 	sqlite3_stmt *st = q->stmt[QSTMT_CAMPAIGN_CANCEL];
 	struct queue_campaign c;
 	bool cancelled;
-	int64_t n = 0;
+	int64_t n = 0, pending = 0;
 	int top, rc;
 
 	top = queue_tx_enter(q);
@@ -531,9 +594,14 @@ queue_campaign_cancel(struct queue *q, int64_t id, int64_t now_ms)
 		queue_stmt_done(st);
 		n = sqlite3_changes64(q->db);
 	}
+	if (rc == 0) { /* recipients not yet handed to the dispatcher */
+		pending = queue_chunks_drop(q, id, "cancelled");
+		rc = pending < 0 ? (int)pending : 0;
+	}
 	rc = queue_tx_leave(q, top, rc);
 	if (rc < 0)
 		return rc;
+	n += pending;
 	LOG(LOG_NOTICE, QUEUE_LOG, "campaign %lld cancelled: %lld messages", (long long)id,
 	    (long long)n);
 	return n > INT32_MAX ? INT32_MAX : (int)n;
@@ -625,88 +693,57 @@ queue_replies_since(struct queue *q, const char *number, int64_t since_ms, int64
 
 /* ---- preview ---- */
 
-/* Run a dynamic statement over the group's SQL (in sql) and return its single integer. */
+/* Count a finished, opt-out-marked set into out->ops, most recipients first. */
 static int
-queue_preview_group(struct queue *q, const char *query, int64_t *matched, int64_t *added)
+queue_preview_ops(const struct queue_rset *s, struct queue_preview *out)
 {
-	char gsql[1024], sql[1400];
-	sqlite3_stmt *st;
-	int rc;
+	int64_t *n = calloc(s->n_ops + 1, sizeof(*n));
+	bool *done;
 
-	rc = queue_group_sql(query, gsql, sizeof(gsql));
-	if (rc < 0)
-		return rc;
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s)", gsql);
-	st = queue_prep_once(q, sql);
-	if (!st)
-		return -EIO;
-	rc = queue_group_bind(q, st, query, QUEUE_GROUP_PARAM0);
-	if (rc == 0)
-		rc = queue_step(q, st, "preview group count");
-	if (rc == SQLITE_ROW) {
-		*matched = sqlite3_column_int64(st, 0);
-		rc = 0;
+	if (!n)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n; i++)
+		if (!s->v[i].optout)
+			n[s->v[i].op]++;
+	done = calloc(s->n_ops + 1, sizeof(*done));
+	if (!done) {
+		free(n);
+		return -ENOMEM;
 	}
-	sqlite3_finalize(st);
-	if (rc < 0)
-		return rc;
-	snprintf(sql, sizeof(sql),
-		 "INSERT OR IGNORE INTO temp.preview_rcpt (recipient, operator)"
-		 " SELECT number, operator FROM main.contacts WHERE id IN (%s)",
-		 gsql);
-	st = queue_prep_once(q, sql);
-	if (!st)
-		return -EIO;
-	rc = queue_group_bind(q, st, query, QUEUE_GROUP_PARAM0);
-	if (rc == 0)
-		rc = queue_step(q, st, "preview group insert");
-	sqlite3_finalize(st);
-	if (rc < 0)
-		return rc;
-	*added = sqlite3_changes64(q->db);
-	return 0;
-}
-
-/* Fill out from the filled temp table. */
-static int
-queue_preview_count(struct queue *q, struct queue_preview *out)
-{
-	sqlite3_stmt *st = queue_prep(q, QLAZY_PREVIEW_COUNT, queue_sql_preview_count);
-	int rc;
-
-	if (!st)
-		return -EIO;
-	rc = queue_step(q, st, "preview count");
-	if (rc == SQLITE_ROW) {
-		out->recipients = sqlite3_column_int64(st, 0);
-		out->opted_out = sqlite3_column_int64(st, 1);
-		out->to_send = out->recipients - out->opted_out;
-	}
-	queue_stmt_done(st);
-	if (rc < 0)
-		return rc;
-	st = queue_prep(q, QLAZY_PREVIEW_OPS, queue_sql_preview_ops);
-	if (!st)
-		return -EIO;
-	while ((rc = queue_step(q, st, "preview operators")) == SQLITE_ROW) {
+	for (;;) { /* selection: operators are few */
+		size_t best = SIZE_MAX;
+		for (size_t k = 0; k <= s->n_ops; k++) {
+			const char *kn = queue_rset_op(s, (uint16_t)k), *bn;
+			if (done[k] || n[k] == 0)
+				continue;
+			bn = best == SIZE_MAX ? NULL : queue_rset_op(s, (uint16_t)best);
+			if (best == SIZE_MAX || n[k] > n[best] ||
+			    (n[k] == n[best] && strcmp(kn ? kn : "", bn ? bn : "") < 0))
+				best = k;
+		}
+		if (best == SIZE_MAX)
+			break;
+		done[best] = true;
 		if (out->n_ops < QUEUE_PREVIEW_OPERATORS) {
-			queue_col_str(st, 0, out->ops[out->n_ops].operator,
-				      sizeof(out->ops[0].operator));
-			out->ops[out->n_ops++].n = sqlite3_column_int64(st, 1);
+			const char *name = queue_rset_op(s, (uint16_t)best);
+			util_strlcpy(out->ops[out->n_ops].operator, name ? name : "",
+				     sizeof(out->ops[0].operator));
+			out->ops[out->n_ops++].n = n[best];
 		} else {
-			out->ops_other += sqlite3_column_int64(st, 1);
+			out->ops_other += n[best];
 		}
 	}
-	queue_stmt_done(st);
-	return rc < 0 ? rc : 0;
+	free(done);
+	free(n);
+	return 0;
 }
 
 int
 queue_campaign_preview(struct queue *q, const struct queue_campaign_spec *spec, int64_t now_ms,
 		       struct queue_preview *out)
 {
-	sqlite3_stmt *clear, *st;
-	int64_t start, added = 0, matched = 0, group_added = 0;
+	struct queue_rset *own = NULL, *s;
+	int64_t start, opted_out = 0;
 	int rc;
 
 	if (!q || !out)
@@ -715,28 +752,25 @@ queue_campaign_preview(struct queue *q, const struct queue_campaign_spec *spec, 
 	rc = queue_spec_check(spec, &start, now_ms);
 	if (rc < 0)
 		return rc;
-	clear = queue_prep(q, QLAZY_PREVIEW_CLEAR, queue_sql_preview_clear);
-	st = queue_prep(q, QLAZY_PREVIEW_INSERT, queue_sql_preview_insert);
-	if (!clear || !st)
-		return -EIO;
-	rc = queue_exec_stmt(q, clear, "preview clear");
-	for (size_t i = 0; i < spec->n_recipients && rc == 0; i++) {
-		if (!queue_bind_text(st, "$recipient", spec->recipients[i]) ||
-		    !queue_bind_text(st, "$operator", spec->operators ? spec->operators[i] : NULL)) {
-			queue_stmt_done(st);
-			rc = queue_db_error(q, "bind preview");
-			break;
-		}
-		rc = queue_exec_stmt(q, st, "preview insert");
-		if (rc == 0)
-			added += sqlite3_changes(q->db);
-	}
+	s = spec->rset;
+	if (!s && !(s = own = queue_rset_new()))
+		return -ENOMEM;
+	/* the same steps as creation, without storing: the preview cannot disagree with it */
+	rc = queue_spec_rset(spec, s);
 	if (rc == 0 && spec->group_query)
-		rc = queue_preview_group(q, spec->group_query, &matched, &group_added);
+		rc = queue_group_collect(q, spec->group_query, s);
+	if (rc == 0) {
+		out->recipients = (int64_t)queue_rset_finish(s);
+		out->duplicates = (int64_t)queue_rset_given(s) - out->recipients;
+		rc = queue_rset_contact_ops(q, s);
+	}
 	if (rc == 0)
-		rc = queue_preview_count(q, out);
-	if (rc == 0)
-		out->duplicates = (int64_t)spec->n_recipients - added + matched - group_added;
-	queue_exec_stmt(q, clear, "preview clear");
+		rc = queue_rset_optouts(q, s, &opted_out);
+	if (rc == 0) {
+		out->opted_out = opted_out;
+		out->to_send = out->recipients - opted_out;
+		rc = queue_preview_ops(s, out);
+	}
+	queue_rset_free(own);
 	return rc;
 }

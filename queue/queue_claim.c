@@ -32,6 +32,7 @@
 #include "queue/queue_int.h"
 
 #define QUEUE_DAY_MS (24LL * 3600 * 1000)
+#define QUEUE_EXPAND_PER_PROBE 4 /* chunks a probe may expand before giving up for now */
 
 static const char queue_sql_active[] =
 	"SELECT c.id, c.claim_seq FROM msg_counts k JOIN campaigns c ON c.id = k.campaign_id"
@@ -71,6 +72,10 @@ static const char queue_sql_next_due[] =
 	"   AND m.state = 'queued' ORDER BY m.next_attempt_at LIMIT 1) AS t"
 	"  FROM msg_counts k JOIN campaigns c ON c.id = k.campaign_id"
 	"  WHERE k.state = 'queued' AND k.n > 0 AND c.paused = 0"
+	" UNION ALL" /* recipients still in chunks are due from the campaign's start */
+	" SELECT c.start_at FROM msg_counts k JOIN campaigns c ON c.id = k.campaign_id"
+	"  WHERE k.state = 'queued' AND k.n > 0 AND c.paused = 0"
+	"   AND EXISTS (SELECT 1 FROM rcpt_chunks r WHERE r.campaign_id = k.campaign_id)"
 	" UNION ALL"
 	" SELECT (SELECT next_attempt_at FROM messages WHERE campaign_id IS NULL"
 	"   AND state = 'queued' ORDER BY next_attempt_at LIMIT 1))";
@@ -121,16 +126,30 @@ static int
 queue_probe(struct queue *q, int64_t cid, const struct queue_claim_filter *f, int64_t now_ms,
 	    struct queue_cand *best)
 {
+	bool expanded = true;
 	int rc = 0;
 
-	best->id = 0;
-	if (f->n_operators == 0)
-		return queue_probe_one(q, cid, true, NULL, now_ms, best);
-	for (size_t i = 0; i < f->n_operators && rc == 0; i++)
-		if (f->operators[i])
-			rc = queue_probe_one(q, cid, false, f->operators[i], now_ms, best);
-	if (rc == 0 && f->unknown_operator)
-		rc = queue_probe_one(q, cid, false, NULL, now_ms, best);
+	for (int round = 0; rc == 0 && expanded; round++) {
+		best->id = 0;
+		if (f->n_operators == 0) {
+			rc = queue_probe_one(q, cid, true, NULL, now_ms, best);
+		} else {
+			for (size_t i = 0; i < f->n_operators && rc == 0; i++)
+				if (f->operators[i])
+					rc = queue_probe_one(q, cid, false, f->operators[i], now_ms,
+							     best);
+			if (rc == 0 && f->unknown_operator)
+				rc = queue_probe_one(q, cid, false, NULL, now_ms, best);
+		}
+		/*
+		 * Nothing due for this filter: hand the campaign's next chunk of recipients
+		 * this modem may take to the dispatcher (queue_rset.c) and look again. Bounded,
+		 * so that a claim never turns a whole campaign of opted-out numbers into rows.
+		 */
+		if (rc < 0 || best->id || cid == 0 || round == QUEUE_EXPAND_PER_PROBE)
+			break;
+		rc = queue_chunk_expand(q, cid, f, now_ms, &expanded);
+	}
 	return rc;
 }
 
@@ -315,6 +334,11 @@ queue_claim_cand(struct queue *q, int64_t id, const struct queue_claim_filter *f
 				       campaign_id, now_ms, cancelled ? "cancel" : "expire");
 		if (n <= 0) /* 0 would mean looking at the same row forever */
 			return n < 0 ? (int)n : -EIO;
+		int64_t pending = queue_chunks_drop(q, campaign_id,
+						    cancelled ? "cancelled" : "expired");
+		if (pending < 0)
+			return (int)pending;
+		n += pending;
 		LOG(LOG_NOTICE, QUEUE_LOG, "campaign %lld %s: %lld unsent messages %s",
 		    (long long)campaign_id, cancelled ? "cancelled" : "ended", (long long)n,
 		    cancelled ? "cancelled" : "expired");

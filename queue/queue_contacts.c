@@ -189,36 +189,27 @@ queue_group_stmt(struct queue *q, const char *query, const char *prefix, const c
 }
 
 int
-queue_group_insert_messages(struct queue *q, int64_t campaign_id, int priority, const char *query,
-			    int64_t next_attempt_at, int64_t now_ms, int64_t *added)
+queue_group_collect(struct queue *q, const char *query, struct queue_rset *s)
 {
 	sqlite3_stmt *st;
 	int rc = 0;
 
-	st = queue_group_stmt(q, query,
-			      "INSERT OR IGNORE INTO messages (campaign_id, recipient, operator,"
-			      " priority, state, next_attempt_at, last_error, created_at,"
-			      " updated_at) SELECT $campaign_id, c.number, c.operator, $priority,"
-			      " CASE WHEN o.number IS NULL THEN 'queued' ELSE 'suppressed' END,"
-			      " $next_attempt_at,"
-			      " CASE WHEN o.number IS NOT NULL THEN 'opted out' END, $now, $now"
-			      " FROM contacts c LEFT JOIN optouts o ON o.number = c.number"
-			      " WHERE c.id IN ",
+	st = queue_group_stmt(q, query, "SELECT c.number, c.operator FROM contacts c WHERE c.id IN ",
 			      "", &rc);
 	if (!st)
 		return rc;
-	if (!queue_bind_i64(st, "$campaign_id", campaign_id) ||
-	    !queue_bind_int(st, "$priority", priority) ||
-	    !queue_bind_i64(st, "$next_attempt_at", next_attempt_at) ||
-	    !queue_bind_i64(st, "$now", now_ms))
-		rc = queue_db_error(q, "bind group insert");
-	else
-		rc = queue_step(q, st, "insert group recipients");
+	while ((rc = queue_step(q, st, "group recipients")) == SQLITE_ROW) {
+		const char *op = (const char *)sqlite3_column_text(st, 1);
+		rc = queue_rset_add_contact(s, (const char *)sqlite3_column_text(st, 0),
+					    queue_operator_ok(op) ? op : NULL);
+		if (rc == -EINVAL) /* a number too long for a campaign: skipped, said */
+			LOG(LOG_WARN, QUEUE_LOG, "group %s: a contact's number is not E.164; skipped",
+			    query);
+		else if (rc < 0)
+			break;
+	}
 	sqlite3_finalize(st);
-	if (rc < 0)
-		return rc;
-	*added += sqlite3_changes64(q->db);
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
 /* ---- contacts ---- */

@@ -85,10 +85,6 @@ enum queue_lazy_stmt {
 	QLAZY_REPLIES_SINCE,
 	QLAZY_CAMPAIGN_INSERT3,
 	QLAZY_POLL_ANSWER_INSERT,
-	QLAZY_PREVIEW_INSERT,
-	QLAZY_PREVIEW_CLEAR,
-	QLAZY_PREVIEW_COUNT,
-	QLAZY_PREVIEW_OPS,
 	/* queue_citizen.c */
 	QLAZY_REPORT_INSERT2,
 	QLAZY_REPORT_GET,
@@ -130,6 +126,18 @@ enum queue_lazy_stmt {
 	QLAZY_TEMPLATE_RCPTS,
 	QLAZY_SET_NEXT_RUN,
 	QLAZY_RECOUNT,
+	/* queue_rset.c */
+	QLAZY_RSET_MSG_INSERT,
+	QLAZY_RSET_CHUNK_INSERT,
+	QLAZY_RSET_COUNT_ADD,
+	QLAZY_RSET_OPTOUTS,
+	QLAZY_RSET_CONTACT_OP,
+	QLAZY_CHUNK_FIRST_ANY,
+	QLAZY_CHUNK_FIRST_OP,
+	QLAZY_CHUNK_CAMPAIGN,
+	QLAZY_CHUNK_DELETE,
+	QLAZY_CHUNK_SUM,
+	QLAZY_CHUNKS_DELETE,
 	_QLAZY_COUNT
 };
 
@@ -139,6 +147,7 @@ struct queue {
 	sqlite3_stmt *lazy[_QLAZY_COUNT]; /* queue_prep() */
 	queue_ticket_gen_fn *ticket_gen; /* NULL: getrandom(2) */
 	void *ticket_arg;
+	int chunk; /* recipients per rcpt_chunks row (queue_set_chunk()) */
 };
 
 /* ---- queue.c: helpers ---- */
@@ -205,10 +214,72 @@ int queue_group_sql(const char *query, char *sql, size_t size);
 /* Bind the terms of query to st from parameter index `first` (QUEUE_GROUP_PARAM0) on. */
 int queue_group_bind(struct queue *q, sqlite3_stmt *st, const char *query, int first);
 
-/* Insert a campaign's messages from its group query (queue_contacts.c); adds to *added. */
-int queue_group_insert_messages(struct queue *q, int64_t campaign_id, int priority,
-				const char *query, int64_t next_attempt_at, int64_t now_ms,
-				int64_t *added);
+/* Add the contacts matching a group query to s, with their operators (queue_contacts.c). */
+int queue_group_collect(struct queue *q, const char *query, struct queue_rset *s);
+
+/*
+ * Gather a new campaign's recipients: s (explicit numbers already in it) plus the group's
+ * contacts, de-duplicated, operators and opt-outs resolved, stored (queue_rset_store()).
+ * (queue_campaign.c)
+ */
+int queue_campaign_fill(struct queue *q, int64_t id, int priority, int64_t due, const char *group,
+			struct queue_rset *s, int64_t now_ms, int64_t *added);
+
+/* ---- queue_rset.c: a campaign's recipients, gathered, stored in chunks, expanded ---- */
+
+/* One recipient: number NUL-padded (16 bytes, E.164), operator index (0: unknown). */
+struct queue_rcpt {
+	char num[16];
+	uint32_t pos; /* order added: the first of duplicates wins */
+	uint16_t op;
+	uint8_t optout;
+	uint8_t contact; /* from the contacts table: op is the contact's already */
+};
+
+struct queue_rset {
+	struct queue_rcpt *v;
+	size_t n, cap;
+	size_t given;   /* numbers added, duplicates included */
+	char **ops;     /* ops[i - 1] is operator index i */
+	size_t n_ops;
+	bool deduped;   /* duplicates dropped */
+	bool by_number; /* sorted by number (else in the order added) */
+};
+
+/* queue_rset_add() of a contact's number and operator (no lookup needed later). */
+int queue_rset_add_contact(struct queue_rset *s, const char *number, const char *operator);
+/*
+ * Sort by number and drop duplicates (the first added wins); returns the distinct count.
+ * Opt-outs and contact operators are resolved in this order.
+ */
+size_t queue_rset_finish(struct queue_rset *s);
+/* Put a finished set back in the order the numbers were given (the order they are sent). */
+void queue_rset_order_given(struct queue_rset *s);
+/* Operator name of index op; NULL for 0 (unknown). */
+const char *queue_rset_op(const struct queue_rset *s, uint16_t op);
+/* On a finished set: mark opted-out numbers; *n gets how many. */
+int queue_rset_optouts(struct queue *q, struct queue_rset *s, int64_t *n);
+/* On a finished set: numbers without an operator take their contact's, if any. */
+int queue_rset_contact_ops(struct queue *q, struct queue_rset *s);
+/*
+ * Store a finished set (opt-outs and operators resolved), in its current order, as the recipients of campaign cid:
+ * opted-out numbers as `suppressed` messages, the first q->chunk numbers of each operator as
+ * `queued` messages, the rest in rcpt_chunks; msg_counts counts them all. Adds the messages
+ * and chunked recipients to *added. Inside the caller's transaction.
+ */
+int queue_rset_store(struct queue *q, const struct queue_rset *s, int64_t cid, int priority,
+		     int64_t due, int64_t now_ms, int64_t *added);
+/*
+ * Turn the oldest chunk of campaign cid whose operator f accepts into queued messages.
+ * *expanded tells whether there was one. Inside the caller's transaction.
+ */
+int queue_chunk_expand(struct queue *q, int64_t cid, const struct queue_claim_filter *f,
+		       int64_t now_ms, bool *expanded);
+/*
+ * Drop campaign cid's chunks, counting their recipients as `state` ("cancelled", "expired")
+ * instead of queued. Returns how many recipients they held, or -errno.
+ */
+int64_t queue_chunks_drop(struct queue *q, int64_t cid, const char *state);
 
 /*
  * Insert a validated campaign (row, poll answers, explicit recipients, group contacts) inside

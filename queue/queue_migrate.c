@@ -29,6 +29,9 @@
  *   campaign, so inserts of a campaign's messages are counted by one recount of that campaign
  *   over messages_campaign (index-only) in the same transaction; the insert trigger covers
  *   replies only.
+ * - schema 4: a campaign's recipients wait in rcpt_chunks (about a thousand numbers of one
+ *   operator to a row) and become messages when a claim reaches them; msg_counts' 'queued'
+ *   counts them from creation on. See queue_rset.c.
  * - States are stored as their names ('queued', ...), not enum numbers, so the file reads
  *   plainly in the sqlite3 shell and does not depend on the order of enum queue_state.
  *
@@ -293,6 +296,19 @@ static const char *const queue_migrations[] = {
 	");"
 	"CREATE INDEX audit_who ON audit (who, id);"
 	"CREATE INDEX audit_action ON audit (action, id);",
+	/*
+	 * 3 -> 4: a campaign's recipients are stored in chunks and become messages as the
+	 * dispatcher reaches them (queue_rset.c): a million recipients are a thousand rows.
+	 */
+	"CREATE TABLE rcpt_chunks ("
+	" id INTEGER PRIMARY KEY,"
+	" campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,"
+	" operator TEXT," /* NULL: unknown */
+	" n INTEGER NOT NULL CHECK (n >= 1),"
+	" numbers TEXT NOT NULL" /* n E.164 numbers, one per line, in order */
+	");"
+	"CREATE INDEX rcpt_chunks_campaign ON rcpt_chunks (campaign_id, id);"
+	"CREATE INDEX rcpt_chunks_operator ON rcpt_chunks (campaign_id, operator, id);",
 };
 
 _Static_assert(sizeof(queue_migrations) / sizeof(queue_migrations[0]) == QUEUE_SCHEMA_VERSION,

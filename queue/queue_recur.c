@@ -9,9 +9,10 @@
  * DESIGN
  * - campaigns_recurring, a partial index on next_run_at over templates only, makes "which
  *   templates are due" one range read however many campaigns the store holds.
- * - A spawn is one transaction: the child row, the template's explicit recipients copied by one
- *   INSERT ... SELECT (opt-outs suppressed), the group query evaluated now (so contacts added
- *   since the template was made are included), and the template's next_run_at moved. A crash
+ * - A spawn is one transaction: the child row, the template's explicit recipients and the
+ *   group query evaluated now (so contacts added since the template was made are included),
+ *   gathered and stored as at creation (queue_campaign_fill(): opt-outs suppressed, chunks),
+ *   and the template's next_run_at moved. A crash
  *   between two runs therefore never sends a run twice or loses the schedule.
  * - Explicit recipients go in before the group, so an operator given with a number wins over
  *   the contact's, as at creation.
@@ -29,14 +30,7 @@ static const char queue_sql_recurring_due[] =
 	"SELECT id FROM campaigns WHERE recurrence IS NOT NULL AND next_run_at <= $now"
 	" AND paused = 0 AND cancelled_at IS NULL ORDER BY next_run_at, id";
 static const char queue_sql_template_rcpts[] =
-	"INSERT OR IGNORE INTO messages (campaign_id, recipient, operator, priority, state,"
-	" next_attempt_at, last_error, created_at, updated_at)"
-	" SELECT $child, r.recipient,"
-	"  coalesce(r.operator, (SELECT operator FROM contacts c WHERE c.number = r.recipient)),"
-	"  $priority, CASE WHEN o.number IS NULL THEN 'queued' ELSE 'suppressed' END,"
-	"  $next_attempt_at, CASE WHEN o.number IS NOT NULL THEN 'opted out' END, $now, $now"
-	" FROM campaign_recipients r LEFT JOIN optouts o ON o.number = r.recipient"
-	" WHERE r.campaign_id = $parent";
+	"SELECT recipient, operator FROM campaign_recipients WHERE campaign_id = $parent";
 static const char queue_sql_set_next_run[] =
 	"UPDATE campaigns SET next_run_at = $next WHERE id = $id";
 
@@ -93,26 +87,27 @@ queue_recurring_due(struct queue *q, int64_t now_ms,
 	return rc < 0 ? rc : (int)done;
 }
 
-/* Copy the template's explicit recipients into child; adds to *added. */
+/* Add the template's explicit recipients to s. */
 static int
-queue_template_copy(struct queue *q, int64_t parent, int64_t child, int priority, int64_t due,
-		    int64_t now_ms, int64_t *added)
+queue_template_gather(struct queue *q, int64_t parent, struct queue_rset *s)
 {
 	sqlite3_stmt *st = queue_prep(q, QLAZY_TEMPLATE_RCPTS, queue_sql_template_rcpts);
 	int rc;
 
 	if (!st)
 		return -EIO;
-	if (!queue_bind_i64(st, "$child", child) || !queue_bind_i64(st, "$parent", parent) ||
-	    !queue_bind_int(st, "$priority", priority) ||
-	    !queue_bind_i64(st, "$next_attempt_at", due) || !queue_bind_i64(st, "$now", now_ms)) {
+	if (!queue_bind_i64(st, "$parent", parent)) {
 		queue_stmt_done(st);
-		return queue_db_error(q, "bind template copy");
+		return queue_db_error(q, "bind template recipients");
 	}
-	rc = queue_exec_stmt(q, st, "copy template recipients");
-	if (rc == 0)
-		*added += sqlite3_changes64(q->db);
-	return rc;
+	while ((rc = queue_step(q, st, "template recipients")) == SQLITE_ROW) {
+		rc = queue_rset_add(s, (const char *)sqlite3_column_text(st, 0),
+				    (const char *)sqlite3_column_text(st, 1));
+		if (rc < 0)
+			break;
+	}
+	queue_stmt_done(st);
+	return rc < 0 ? rc : 0;
 }
 
 int
@@ -121,6 +116,7 @@ queue_campaign_spawn(struct queue *q, int64_t parent_id, int64_t start_at_ms, in
 {
 	struct queue_campaign p;
 	struct queue_campaign_spec spec;
+	struct queue_rset *s = NULL;
 	sqlite3_stmt *st;
 	int64_t start = start_at_ms ? start_at_ms : now_ms, child = 0, added = 0;
 	int top, rc;
@@ -136,35 +132,20 @@ queue_campaign_spawn(struct queue *q, int64_t parent_id, int64_t start_at_ms, in
 		rc = -ESTALE;
 	else if (rc == 0 && !p.recurrence[0])
 		rc = -EINVAL;
+	if (rc == 0 && !(s = queue_rset_new()))
+		rc = -ENOMEM;
+	if (rc == 0)
+		rc = queue_template_gather(q, parent_id, s);
 	if (rc == 0) {
 		spec = (struct queue_campaign_spec){
 			.text = p.text, .encoding = p.encoding, .segments = p.segments,
 			.priority = p.priority, .start_at_ms = start, .end_by_ms = end_by_ms,
 			.name = p.name[0] ? p.name : NULL,
+			.group_query = p.group_query[0] ? p.group_query : NULL, .rset = s,
 		};
 		rc = queue_campaign_insert(q, &spec, start, parent_id, now_ms, &child, &added);
 	}
-	if (rc == 0)
-		rc = queue_template_copy(q, parent_id, child, p.priority,
-					 start > now_ms ? start : now_ms, now_ms, &added);
-	if (rc == 0 && p.group_query[0]) {
-		rc = queue_group_insert_messages(q, child, p.priority, p.group_query,
-						 start > now_ms ? start : now_ms, now_ms, &added);
-		/* the stored copy on the child, for display */
-		if (rc == 0) {
-			st = queue_prep_once(q, "UPDATE campaigns SET group_query = $g WHERE id = $id");
-			if (!st)
-				rc = -EIO;
-			else if (!queue_bind_text(st, "$g", p.group_query) ||
-				 !queue_bind_i64(st, "$id", child))
-				rc = queue_db_error(q, "bind child group");
-			else
-				rc = queue_step(q, st, "child group") < 0 ? -EIO : 0;
-			sqlite3_finalize(st);
-		}
-	}
-	if (rc == 0)
-		rc = queue_campaign_recount(q, child);
+	queue_rset_free(s);
 	if (rc == 0) {
 		st = queue_prep(q, QLAZY_SET_NEXT_RUN, queue_sql_set_next_run);
 		if (!st)
