@@ -6,7 +6,7 @@
 # make run        install missing packages, build, start two simulated modems and loagw
 # make bench      benchmarks (figures printed, never timed assertions)
 
-PKGS     := gammu libevent libconfig sqlite3 jansson libutf8proc libcurl libcrypto
+PKGS     := gammu libevent libconfig sqlite3 jansson yajl libutf8proc libcurl libcrypto
 BUILD    ?= build
 BIN      ?= bin
 CC       ?= cc

@@ -178,6 +178,62 @@ api_body_json(struct api_req *r)
 
 
 
+json_t *
+api_body_stream(struct api_req *r, const char *key, jstream_item_fn *fn, void *arg,
+		bool *streamed)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	size_t len = evbuffer_get_length(in), n = 0;
+	struct evbuffer_iovec vec[16];
+	struct evbuffer_ptr pos;
+	struct jstream *js;
+	json_t *body = NULL;
+	int rc = 0;
+
+	if (len == 0) {
+		api_error(r->req, 400, "bad_json", NULL, "the request body is empty");
+		return NULL;
+	}
+	if (len > r->gw->conf->api_max_body) {
+		api_error(r->req, 413, "too_large", NULL, "the request body is over %zu bytes",
+			  r->gw->conf->api_max_body);
+		return NULL;
+	}
+	js = jstream_new(key, fn, arg);
+	if (!js) {
+		api_error(r->req, 500, "internal", NULL, "out of memory");
+		return NULL;
+	}
+	/* the body as libevent holds it, piece by piece: never copied into one block */
+	evbuffer_ptr_set(in, &pos, 0, EVBUFFER_PTR_SET);
+	while (rc == 0) {
+		int k = evbuffer_peek(in, -1, &pos, vec, 16);
+		size_t fed = 0;
+		for (int i = 0; i < k && i < 16 && rc == 0; i++) {
+			rc = jstream_feed(js, vec[i].iov_base, vec[i].iov_len);
+			fed += vec[i].iov_len;
+		}
+		if (k <= 16 || fed == 0)
+			break;
+		if (evbuffer_ptr_set(in, &pos, fed, EVBUFFER_PTR_ADD) < 0)
+			break;
+	}
+	if (rc == 0)
+		body = jstream_finish(js, streamed, &n);
+	if (!body) {
+		const char *field, *msg;
+		bool syntax;
+		msg = jstream_error(js, &rc, &field, &syntax);
+		if (rc == -EINVAL)
+			api_error(r->req, 400, syntax ? "bad_json" : "invalid",
+				  syntax || !field[0] ? NULL : field, "%s", msg);
+		else
+			api_error(r->req, 500, "internal", NULL, "%s", msg);
+	}
+	jstream_free(js);
+	return body;
+}
+
 /* Integer query parameter in [min, max]; def when absent; false (400 sent) when wrong. */
 bool
 api_query_int(struct api_req *r, struct evkeyvalq *q, const char *name, long long def,

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
+#include "gateway/jstream.h"
 
 struct gw;
 struct evkeyvalq;
@@ -34,6 +35,13 @@ void api_error(struct evhttp_request *req, int code, const char *err_code, const
 bool api_allow(struct api_req *r, enum conf_role role);
 /* The body as a JSON object, or NULL after answering 400/413. */
 json_t *api_body_json(struct api_req *r);
+/*
+ * As api_body_json(), reading the body with jstream: the elements of the top-level array
+ * member `key` go to fn (see jstream.h) instead of into the tree. *streamed as
+ * jstream_finish(). A bad element is answered 400 "invalid" naming its field.
+ */
+json_t *api_body_stream(struct api_req *r, const char *key, jstream_item_fn *fn, void *arg,
+			bool *streamed);
 /* Integer query parameter in [min, max] (def when absent); false after answering 400. */
 bool api_query_int(struct api_req *r, struct evkeyvalq *q, const char *name, long long def,
 		   long long min, long long max, long long *out);

@@ -87,31 +87,40 @@ api_campaign_json(const struct gw *gw, const struct queue_campaign *c)
 	return o;
 }
 
-/* Operators of each recipient from the config's prefix table (routing). Owned array. */
-static const char **
-api_operators_of(const struct gw *gw, char *const *numbers, size_t n)
+/* The operator of a number from the config's prefix table (routing); NULL when none. */
+static const char *
+api_operator_of(const void *arg, const char *e164)
 {
-	const char **ops = calloc(n ? n : 1, sizeof(*ops));
+	const struct conf_operator *op = conf_operator_match(arg, e164);
 
-	for (size_t i = 0; ops && i < n; i++) {
-		const struct conf_operator *op = conf_operator_match(gw->conf, numbers[i]);
-		ops[i] = op ? op->name : NULL;
-	}
-	return ops;
+	return op ? op->name : NULL;
 }
 
-/* Parse the body into req and spec; answers 400 itself and returns false on bad input. */
+/*
+ * Parse the body into req and spec; answers 400 itself and returns false on bad input. The
+ * body is read with jstream, so "recipients" go into req->rset one by one (a million numbers
+ * in one request are 24 MB, not a JSON tree).
+ */
 static bool
-api_campaign_parse(struct api_req *r, struct gw_campaign_req *req, struct queue_campaign_spec *spec,
-		   const char ***ops)
+api_campaign_parse(struct api_req *r, struct gw_campaign_req *req, struct queue_campaign_spec *spec)
 {
 	char field[64], msg[320];
-	json_t *body = api_body_json(r);
+	bool streamed = false;
+	json_t *body;
+	int rc;
 
-	if (!body)
+	if (gw_campaign_req_init(req, r->gw->conf->country_code, api_operator_of, r->gw->conf) < 0) {
+		gw_campaign_req_free(req);
+		api_error(r->req, 500, "internal", NULL, "out of memory");
 		return false;
-	int rc = gw_campaign_req_parse(body, r->gw->conf->country_code, util_now_ms(), req, field,
-				       sizeof(field), msg, sizeof(msg));
+	}
+	body = api_body_stream(r, "recipients", gw_campaign_req_number, req, &streamed);
+	if (!body) {
+		gw_campaign_req_free(req);
+		return false;
+	}
+	rc = gw_campaign_req_parse(body, streamed, util_now_ms(), req, field, sizeof(field), msg,
+				   sizeof(msg));
 	json_decref(body);
 	if (rc == -EINVAL) {
 		api_error(r->req, 400, "invalid", field, "%s", msg);
@@ -133,19 +142,12 @@ api_campaign_parse(struct api_req *r, struct gw_campaign_req *req, struct queue_
 		free(req->group);
 		req->group = strdup(query);
 	}
-	*ops = api_operators_of(r->gw, req->numbers, req->n_numbers);
-	if (!*ops) {
-		gw_campaign_req_free(req);
-		api_error(r->req, 500, "internal", NULL, "out of memory");
-		return false;
-	}
 	int64_t start = req->start_at_ms;
 	if (req->recurrence) {
 		start = gw_schedule_next(r->gw, req->recurrence,
 					 req->start_at_ms > util_now_ms() ? req->start_at_ms
 									  : util_now_ms());
 		if (start < 0) {
-			free(*ops);
 			gw_campaign_req_free(req);
 			api_error(r->req, 400, "invalid", "recurrence", "recurrence: not understood");
 			return false;
@@ -158,9 +160,7 @@ api_campaign_parse(struct api_req *r, struct gw_campaign_req *req, struct queue_
 		.priority = req->priority,
 		.start_at_ms = start,
 		.end_by_ms = req->end_by_ms,
-		.recipients = (const char *const *)req->numbers,
-		.n_recipients = req->n_numbers,
-		.operators = *ops,
+		.rset = req->rset,
 		.name = req->name,
 		.group_query = req->group,
 		.recurrence = req->recurrence,
@@ -176,11 +176,10 @@ api_campaign_create(struct api_req *r)
 {
 	struct gw_campaign_req req;
 	struct queue_campaign_spec spec;
-	const char **ops = NULL;
 	int64_t id;
 	char object[32];
 
-	if (!api_allow(r, CONF_ROLE_OFFICIAL) || !api_campaign_parse(r, &req, &spec, &ops))
+	if (!api_allow(r, CONF_ROLE_OFFICIAL) || !api_campaign_parse(r, &req, &spec))
 		return;
 	int rc = queue_campaign_create(r->gw->q, &spec, util_now_ms(), &id);
 	if (rc == -ENOSPC) {
@@ -199,9 +198,11 @@ api_campaign_create(struct api_req *r)
 		goto out;
 	}
 	struct queue_campaign camp;
+	/* the set now holds the group's contacts too, de-duplicated */
+	size_t given = queue_rset_given(req.rset), distinct = queue_rset_count(req.rset);
 	json_t *ans = json_pack("{s:I, s:I, s:I, s:s, s:i}", "id", (json_int_t)id, "recipients",
-				(json_int_t)req.n_numbers, "duplicates",
-				(json_int_t)(req.n_given - req.n_numbers), "encoding",
+				(json_int_t)distinct, "duplicates", (json_int_t)(given - distinct),
+				"encoding",
 				modem_sms_encoding_name(req.plan.encoding), "segments",
 				req.plan.segments);
 	if (queue_campaign_get(r->gw->q, id, &camp) == 0) {
@@ -219,14 +220,13 @@ api_campaign_create(struct api_req *r)
 		queue_campaign_clear(&camp);
 	}
 	LOG(LOG_INFO, "api", "campaign %lld created by %s: %zu numbers%s%s, %d part(s) %s",
-	    (long long)id, r->token->name, req.n_numbers, req.group ? " + group " : "",
+	    (long long)id, r->token->name, req.n_given, req.group ? " + group " : "",
 	    req.group ? req.group : "", req.plan.segments, modem_sms_encoding_name(req.plan.encoding));
 	snprintf(object, sizeof(object), "campaign/%lld", (long long)id);
 	api_audit(r, "campaign.create", object, 201, req.name);
 	api_reply_json(r->req, 201, ans);
 	gw_dispatch_kick(r->gw);
 out:
-	free(ops);
 	gw_campaign_req_free(&req);
 }
 
@@ -236,9 +236,8 @@ api_campaign_preview(struct api_req *r)
 	struct gw_campaign_req req;
 	struct queue_campaign_spec spec;
 	struct queue_preview pv;
-	const char **ops = NULL;
 
-	if (!api_allow(r, CONF_ROLE_OFFICIAL) || !api_campaign_parse(r, &req, &spec, &ops))
+	if (!api_allow(r, CONF_ROLE_OFFICIAL) || !api_campaign_parse(r, &req, &spec))
 		return;
 	int rc = queue_campaign_preview(r->gw->q, &spec, util_now_ms(), &pv);
 	if (rc < 0) {
@@ -258,14 +257,13 @@ api_campaign_preview(struct api_req *r)
 		       json_pack("{s:I, s:I, s:I, s:I, s:s, s:i, s:i, s:I, s:o, s:o, s:s}",
 				 "recipients", (json_int_t)pv.recipients, "opted_out",
 				 (json_int_t)pv.opted_out, "duplicates",
-				 (json_int_t)(pv.duplicates + (int64_t)(req.n_given - req.n_numbers)),
+				 (json_int_t)pv.duplicates,
 				 "to_send", (json_int_t)pv.to_send, "encoding",
 				 modem_sms_encoding_name(req.plan.encoding), "segments",
 				 req.plan.segments, "units", req.plan.units, "total_segments",
 				 (json_int_t)parts, "by_operator", byop, "estimated_seconds",
 				 eta >= 0 ? json_integer(eta) : json_null(), "text", req.text));
 out:
-	free(ops);
 	gw_campaign_req_free(&req);
 }
 

@@ -41,9 +41,7 @@ gw_campaign_req_free(struct gw_campaign_req *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->n_numbers; i++)
-		free(r->numbers[i]);
-	free(r->numbers);
+	queue_rset_free(r->rset);
 	free(r->text);
 	free(r->group);
 	free(r->name);
@@ -76,10 +74,51 @@ gw_recurrence_parse(const char *rule, int *weekday, int *hour, int *minute)
 	return 0;
 }
 
-static int
-req_cmp_str(const void *a, const void *b)
+int
+gw_campaign_req_init(struct gw_campaign_req *out, const char *country_code,
+		     const char *(*operator_of)(const void *arg, const char *e164),
+		     const void *operator_arg)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	memset(out, 0, sizeof(*out));
+	out->priority = QUEUE_PRIO_NORMAL;
+	util_strlcpy(out->country_code, country_code ? country_code : "", sizeof(out->country_code));
+	out->operator_of = operator_of;
+	out->operator_arg = operator_arg;
+	out->rset = queue_rset_new();
+	return out->rset ? 0 : -ENOMEM;
+}
+
+int
+gw_campaign_req_number(void *arg, size_t index, const char *s, size_t len, char *field,
+		       size_t fieldlen, char *msg, size_t msglen)
+{
+	struct gw_campaign_req *r = arg;
+	struct req_ctx x = { field, msg, fieldlen, msglen };
+	char f[40], given[48], e164[QUEUE_NUMBER_MAX];
+	const char *why = "expected a string";
+	int rc;
+
+	snprintf(f, sizeof(f), "recipients[%zu]", index);
+	if (index >= GW_CAMPAIGN_MAX_RECIPIENTS)
+		return req_fail(&x, "recipients", "more than %d numbers; at most %d per request",
+				GW_CAMPAIGN_MAX_RECIPIENTS, GW_CAMPAIGN_MAX_RECIPIENTS);
+	/* shown in the error, cut to fit; a NUL inside is not a number either */
+	util_strlcpy(given, "", sizeof(given));
+	memcpy(given, s, len < sizeof(given) - 1 ? len : sizeof(given) - 1);
+	given[len < sizeof(given) - 1 ? len : sizeof(given) - 1] = '\0';
+	if (len >= sizeof(given) || memchr(s, '\0', len))
+		return req_fail(&x, f, "%s: \"%s\"", len >= sizeof(given) ? "too long" : "not a number",
+				given);
+	if (gw_text_number_normalize(given, r->country_code, e164, &why) < 0)
+		return req_fail(&x, f, "%s: \"%s\"", why, given);
+	rc = queue_rset_add(r->rset, e164, r->operator_of ? r->operator_of(r->operator_arg, e164)
+							  : NULL);
+	if (rc == -EINVAL) /* normalised numbers fit; an operator name from the config always */
+		return req_fail(&x, f, "not usable: \"%s\"", given);
+	if (rc < 0)
+		return rc;
+	r->n_given++;
+	return 0;
 }
 
 /* Optional epoch-seconds field: 0 when absent or null. */
@@ -183,7 +222,7 @@ req_poll(struct req_ctx *x, const json_t *body, struct gw_campaign_req *out)
 }
 
 int
-gw_campaign_req_parse(const json_t *body, const char *country_code, int64_t now_ms,
+gw_campaign_req_parse(const json_t *body, bool streamed, int64_t now_ms,
 		      struct gw_campaign_req *out, char *field, size_t fieldlen, char *msg,
 		      size_t msglen)
 {
@@ -195,9 +234,11 @@ gw_campaign_req_parse(const json_t *body, const char *country_code, int64_t now_
 	const char *key;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	out->priority = QUEUE_PRIO_NORMAL;
 	field[0] = msg[0] = '\0';
+	if (!out->rset) {
+		rc = -ENOMEM;
+		goto fail;
+	}
 	if (!json_is_object(body))
 		return req_fail(&x, "body", "expected a JSON object");
 	json_object_foreach((json_t *)body, key, v) {
@@ -316,51 +357,24 @@ gw_campaign_req_parse(const json_t *body, const char *country_code, int64_t now_
 		goto fail;
 	}
 	size_t n = json_is_array(v) ? json_array_size(v) : 0;
-	if (n == 0 && !out->group) {
-		rc = req_fail(&x, "recipients", "%s (give recipients, a group, or both)",
-			      v ? "empty" : "missing");
-		goto fail;
-	}
-	if (n > GW_CAMPAIGN_MAX_RECIPIENTS) {
-		rc = req_fail(&x, "recipients", "%zu numbers; at most %d per request", n,
-			      GW_CAMPAIGN_MAX_RECIPIENTS);
-		goto fail;
-	}
-	out->numbers = calloc(n ? n : 1, sizeof(*out->numbers));
-	if (!out->numbers) {
-		rc = -ENOMEM;
-		goto fail;
-	}
-	out->n_given = n;
 	for (size_t i = 0; i < n; i++) {
 		const json_t *e = json_array_get(v, i);
-		char f[40], e164[QUEUE_NUMBER_MAX], shown[48];
-		const char *why = "expected a string";
-		snprintf(f, sizeof(f), "recipients[%zu]", i);
-		if (!json_is_string(e) ||
-		    gw_text_number_normalize(json_string_value(e), country_code, e164, &why) < 0) {
-			util_strlcpy(shown, json_is_string(e) ? json_string_value(e) : "",
-				     sizeof(shown));
-			rc = req_fail(&x, f, "%s: \"%s\"", why, shown);
+		if (!json_is_string(e)) {
+			char f[40];
+			snprintf(f, sizeof(f), "recipients[%zu]", i);
+			rc = req_fail(&x, f, "%s: expected a string", f);
 			goto fail;
 		}
-		out->numbers[out->n_numbers] = strdup(e164);
-		if (!out->numbers[out->n_numbers]) {
-			rc = -ENOMEM;
+		rc = gw_campaign_req_number(out, i, json_string_value(e), json_string_length(e),
+					    field, fieldlen, msg, msglen);
+		if (rc < 0)
 			goto fail;
-		}
-		out->n_numbers++;
 	}
-	qsort(out->numbers, out->n_numbers, sizeof(*out->numbers), req_cmp_str);
-	size_t distinct = 0;
-	for (size_t i = 0; i < out->n_numbers; i++) {
-		if (distinct && strcmp(out->numbers[i], out->numbers[distinct - 1]) == 0) {
-			free(out->numbers[i]);
-			continue;
-		}
-		out->numbers[distinct++] = out->numbers[i];
+	if (out->n_given == 0 && !out->group) {
+		rc = req_fail(&x, "recipients", "%s (give recipients, a group, or both)",
+			      v || streamed ? "empty" : "missing");
+		goto fail;
 	}
-	out->n_numbers = distinct;
 	return 0;
 fail:
 	gw_campaign_req_free(out);

@@ -111,6 +111,8 @@ void queue_rset_free(struct queue_rset *s);
 int queue_rset_add(struct queue_rset *s, const char *number, const char *operator);
 /* Numbers added, duplicates included. */
 size_t queue_rset_given(const struct queue_rset *s);
+/* Distinct numbers (sorts the set by number if it is not already). */
+size_t queue_rset_count(struct queue_rset *s);
 
 /*
  * Recipients handed to the dispatcher at a time (default QUEUE_CHUNK_DEFAULT): a campaign

@@ -225,7 +225,7 @@ int queue_group_collect(struct queue *q, const char *query, struct queue_rset *s
 int queue_campaign_fill(struct queue *q, int64_t id, int priority, int64_t due, const char *group,
 			struct queue_rset *s, int64_t now_ms, int64_t *added);
 
-/* ---- queue_rset.c: a campaign's recipients, gathered, stored in chunks, expanded ---- */
+/* ---- queue_rset.c (the set) and queue_chunks.c (stored in chunks, expanded) ---- */
 
 /* One recipient: number NUL-padded (16 bytes, E.164), operator index (0: unknown). */
 struct queue_rcpt {
@@ -255,6 +255,8 @@ int queue_rset_add_contact(struct queue_rset *s, const char *number, const char 
 size_t queue_rset_finish(struct queue_rset *s);
 /* Put a finished set back in the order the numbers were given (the order they are sent). */
 void queue_rset_order_given(struct queue_rset *s);
+/* Index of operator name in s (added when new); 0 for NULL; -E2BIG, -ENOMEM. */
+int queue_rset_op_index(struct queue_rset *s, const char *name);
 /* Operator name of index op; NULL for 0 (unknown). */
 const char *queue_rset_op(const struct queue_rset *s, uint16_t op);
 /* On a finished set: mark opted-out numbers; *n gets how many. */

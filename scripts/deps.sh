@@ -7,7 +7,7 @@
 #   scripts/deps.sh bench    also gammu-smsd, the daemon the benchmarks compare with
 set -e
 PKGS="build-essential pkg-config libgammu-dev gammu libevent-dev libconfig-dev libsqlite3-dev
-libjansson-dev libutf8proc-dev libcurl4-openssl-dev libssl-dev python3 sqlite3 curl tzdata"
+libjansson-dev libyajl-dev libutf8proc-dev libcurl4-openssl-dev libssl-dev python3 sqlite3 curl tzdata"
 case "${1:-}" in
 check)
 	PKGS="$PKGS clang chromium fonts-dejavu-core prometheus"

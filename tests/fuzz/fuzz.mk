@@ -19,7 +19,7 @@ FUZZ_CC            ?= clang
 FUZZ_BUILD         ?= build-fuzz
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
-FUZZ_PKGS          := libutf8proc libconfig jansson libevent
+FUZZ_PKGS          := libutf8proc libconfig jansson yajl libevent
 FUZZ_SAN           := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		      -fno-omit-frame-pointer
 FUZZ_CFLAGS        ?= -O1 -g
@@ -38,7 +38,8 @@ fuzz_conf_SRCS     := conf/conf.c conf/conf_ussd.c common/log.c common/util.c
 fuzz_csv_SRCS      := gateway/ctl_csv.c
 fuzz_pdu_SRCS      := modem/sim/sim_pdu.c modem/sms.c
 fuzz_proto_SRCS    := modem/proto.c common/util.c
-fuzz_json_campaign_SRCS := gateway/campaign_req.c gateway/gw_text.c modem/sms.c common/util.c
+fuzz_json_campaign_SRCS := gateway/campaign_req.c gateway/jstream.c gateway/gw_text.c modem/sms.c \
+			   queue/queue_rset.c common/util.c
 fuzz_ussd_SRCS     := gateway/ussd_menu.c conf/conf.c conf/conf_ussd.c common/log.c common/util.c
 
 FUZZ_BINS := $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
