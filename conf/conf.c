@@ -1167,6 +1167,7 @@ static const struct conf_table conf_log_table = { conf_log_opts, NULL };
 static const struct conf_opt conf_store_opts[] = {
 	OPT_STR("path", struct loa_conf, store_path, CONF_F_NONEMPTY, "var/loa.db", NULL),
 	OPT_INT("retention_days", struct loa_conf, retention_days, 365, 0, 36500),
+	OPT_INT("chunk_recipients", struct loa_conf, chunk_recipients, 1000, 1, 100000),
 	OPT_END,
 };
 static const struct conf_table conf_store_table = { conf_store_opts, NULL };

@@ -143,6 +143,7 @@ struct loa_conf {
 	/* store = { path = "var/loa.db"; }; */
 	char *store_path;
 	int retention_days; /* citizens' SMS and reports older than this are purged; 0 = keep */
+	int chunk_recipients; /* a campaign's recipients handed to the dispatcher at a time */
 
 	/* dispatch = { uncertain = "resend"|"fail"; max_attempts; backoff_s = [..]; country_code;
 	 *              allow_offnet; }; */

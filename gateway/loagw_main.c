@@ -349,6 +349,7 @@ main(int argc, char **argv)
 		LOG(LOG_ERROR, "main", "store %s: %s", gw.conf->store_path, err);
 		goto out;
 	}
+	queue_set_chunk(gw.q, gw.conf->chunk_recipients); /* in range: the config checks it */
 	rc = queue_recover(gw.q, gw.conf->uncertain == CONF_UNCERTAIN_RESEND, util_now_ms());
 	if (rc < 0) {
 		LOG(LOG_ERROR, "main", "store recovery failed: %s", strerror(-rc));

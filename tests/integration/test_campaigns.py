@@ -17,12 +17,13 @@ suite = Suite("integration_campaigns")
 TEXT = "Hãy chia sẻ thông tin có nguồn chính thống, đáng tin cậy."
 
 
-def bank(tmp, cleanup, dispatch=""):
+def bank(tmp, cleanup, dispatch="", store=""):
     sims = [Sim(tmp, "sim1"), Sim(tmp, "sim2")]
     for s in sims:
         cleanup.append(s.stop)
     gw = Gateway(tmp, [modem_conf("sim1", sims[0].link, operator="viettel"),
-                       modem_conf("sim2", sims[1].link, operator="vinaphone")], dispatch=dispatch)
+                       modem_conf("sim2", sims[1].link, operator="vinaphone")], dispatch=dispatch,
+                 store=store)
     cleanup.append(gw.stop)
     gw.start(wait_ready=2)
     return sims, gw
@@ -108,6 +109,40 @@ def pause_resume_cancel_and_end_by(tmp, cleanup):
     c = gw.wait_campaign_done(body["id"], 60)
     check(c["counts"]["expired"] >= 2 and c["counts"]["sent"] + c["counts"]["expired"] == 6,
           "the rest expired at end_by: %r" % c["counts"])
+
+
+@suite.test
+def recipients_in_chunks_each_once_on_net_across_a_restart(tmp, cleanup):
+    """Chunks of 4: a campaign of two operators' numbers, given mixed and with duplicates, is
+    stored mostly in chunks; each modem sends only its operator's numbers, in the order given;
+    a restart and a cancel of a second campaign with chunks left keep every count right."""
+    sims, gw = bank(tmp, cleanup, store="chunk_recipients = 4;")
+    vina = ["+8491%07d" % (7000000 + i) for i in range(13)][::-1]  # not in number order
+    viettel = ["+8496%07d" % (7000000 + i) for i in range(11)]
+    mixed = [n for pair in zip(vina, viettel) for n in pair] + vina[11:] + viettel[:3]
+    code, body = gw.post("/v1/campaigns", {"text": TEXT, "recipients": mixed})
+    check(code == 201 and body["recipients"] == 24 and body["duplicates"] == 3,
+          "created: %s %r" % (code, body))
+    stored = gw.db_query("SELECT COUNT(*) FROM messages")[0][0]
+    chunked = gw.db_query("SELECT COALESCE(SUM(n), 0) FROM rcpt_chunks")[0][0]
+    check(stored == 8 and chunked == 16, "4 per operator stored, 16 in chunks: %d, %d"
+          % (stored, chunked))
+    gw.stop()
+    gw.start(wait_ready=2)
+    c = gw.wait_campaign_done(body["id"], 120)
+    check(c["counts"]["sent"] == 24 and c["total"] == 24, "all sent once: %r" % c["counts"])
+    to1 = [r["to"] for r in sims[0].submits()]
+    to2 = [r["to"] for r in sims[1].submits()]
+    check(to1 == viettel and to2 == vina, "on-net, in the order given:\n%r\n%r" % (to1, to2))
+    check(gw.db_query("SELECT COUNT(*) FROM rcpt_chunks")[0][0] == 0, "no chunk left")
+    # cancel with recipients still in chunks: they count as cancelled
+    code, body = gw.post("/v1/campaigns", {"text": TEXT, "recipients": vina + viettel,
+                                           "start_at": int(time.time()) + 3600})
+    code, c = gw.request("POST", "/v1/campaigns/%d/cancel" % body["id"])
+    check(code == 200, "cancel: %s %r" % (code, c))
+    code, c = gw.get("/v1/campaigns/%d" % body["id"])
+    check(c["counts"]["cancelled"] == 24 and c["counts"]["queued"] == 0 and c["total"] == 24,
+          "cancelled with chunks left: %r" % c["counts"])
 
 
 @suite.test
