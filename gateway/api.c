@@ -184,8 +184,6 @@ api_body_stream(struct api_req *r, const char *key, jstream_item_fn *fn, void *a
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
 	size_t len = evbuffer_get_length(in), n = 0;
-	struct evbuffer_iovec vec[16];
-	struct evbuffer_ptr pos;
 	struct jstream *js;
 	json_t *body = NULL;
 	int rc = 0;
@@ -205,21 +203,22 @@ api_body_stream(struct api_req *r, const char *key, jstream_item_fn *fn, void *a
 		return NULL;
 	}
 	/* the body as libevent holds it, piece by piece: never copied into one block */
-	evbuffer_ptr_set(in, &pos, 0, EVBUFFER_PTR_SET);
-	while (rc == 0) {
-		int k = evbuffer_peek(in, -1, &pos, vec, 16);
-		size_t fed = 0;
-		for (int i = 0; i < k && i < 16 && rc == 0; i++) {
-			rc = jstream_feed(js, vec[i].iov_base, vec[i].iov_len);
-			fed += vec[i].iov_len;
-		}
-		if (k <= 16 || fed == 0)
-			break;
-		if (evbuffer_ptr_set(in, &pos, fed, EVBUFFER_PTR_ADD) < 0)
-			break;
+	int k = evbuffer_peek(in, -1, NULL, NULL, 0);
+	struct evbuffer_iovec *vec = k > 0 ? calloc((size_t)k, sizeof(*vec)) : NULL;
+	if (!vec) {
+		jstream_free(js);
+		api_error(r->req, 500, "internal", NULL, "out of memory");
+		return NULL;
 	}
+	k = evbuffer_peek(in, -1, NULL, vec, k);
+	for (int i = 0; i < k && rc == 0; i++)
+		rc = jstream_feed(js, vec[i].iov_base, vec[i].iov_len);
+	free(vec);
 	if (rc == 0)
 		body = jstream_finish(js, streamed, &n);
+	/* read: give its memory back before the caller stores what it carried (a million
+	 * numbers are 14 MB of body) */
+	evbuffer_drain(in, len);
 	if (!body) {
 		const char *field, *msg;
 		bool syntax;

@@ -231,8 +231,7 @@ queue_template_rset_insert(struct queue *q, int64_t id, const struct queue_rset 
 	if (!st)
 		return -EIO;
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
-		memcpy(num, s->v[i].num, 16);
-		num[16] = '\0';
+		queue_rcpt_unpack(s->v[i].key, num);
 		if (!queue_bind_i64(st, "$campaign_id", id) || !queue_bind_text(st, "$recipient", num) ||
 		    !queue_bind_text(st, "$operator", queue_rset_op(s, s->v[i].op))) {
 			queue_stmt_done(st);

@@ -35,7 +35,7 @@
 #include "common/log.h"
 #include "queue/queue_int.h"
 
-#define QUEUE_RSET_NUM 16 /* bytes of a number (struct queue_rcpt) */
+#define QUEUE_RSET_NUM 16 /* bytes of a number: '+' and 15 digits (E.164) */
 
 static const char queue_sql_msg_insert[] =
 	"INSERT OR IGNORE INTO messages (campaign_id, recipient, operator, priority, state,"
@@ -64,31 +64,6 @@ static const char queue_sql_chunk_sum[] =
 	"SELECT coalesce(sum(n), 0) FROM rcpt_chunks WHERE campaign_id = $cid";
 static const char queue_sql_chunks_delete[] = "DELETE FROM rcpt_chunks WHERE campaign_id = $cid";
 
-/* A number of a set as a C string. */
-static const char *
-queue_rcpt_str(const struct queue_rcpt *r, char buf[QUEUE_RSET_NUM + 1])
-{
-	memcpy(buf, r->num, QUEUE_RSET_NUM);
-	buf[QUEUE_RSET_NUM] = '\0';
-	return buf;
-}
-
-/* Compare a set's number with a C string, in the set's order. */
-static int
-queue_rcpt_cmp_str(const struct queue_rcpt *r, const char *s)
-{
-	char pad[QUEUE_RSET_NUM] = { 0 };
-	size_t len = strlen(s);
-	int c;
-
-	if (len > QUEUE_RSET_NUM) { /* cannot be equal; order by the first 16 bytes */
-		c = memcmp(r->num, s, QUEUE_RSET_NUM);
-		return c ? c : -1;
-	}
-	memcpy(pad, s, len);
-	return memcmp(r->num, pad, QUEUE_RSET_NUM);
-}
-
 int
 queue_rset_optouts(struct queue *q, struct queue_rset *s, int64_t *n)
 {
@@ -102,16 +77,19 @@ queue_rset_optouts(struct queue *q, struct queue_rset *s, int64_t *n)
 	queue_rset_finish(s);
 	for (size_t k = 0; k < s->n; k++)
 		s->v[k].optout = 0;
-	/* both sides sorted (optouts is keyed by number, BINARY collation): one merge pass */
+	/*
+	 * Both sides sorted (optouts is keyed by number, BINARY collation, the order of the
+	 * packed keys): one merge pass. An opt-out that is not E.164 matches no recipient.
+	 */
 	while (i < s->n && (rc = queue_step(q, st, "opt-outs")) == SQLITE_ROW) {
 		const char *o = (const char *)sqlite3_column_text(st, 0);
-		int c = 1;
+		uint64_t key;
 
-		if (!o)
+		if (!o || !queue_rcpt_pack(o, strlen(o), &key))
 			continue;
-		while (i < s->n && (c = queue_rcpt_cmp_str(&s->v[i], o)) < 0)
+		while (i < s->n && s->v[i].key < key)
 			i++;
-		if (i < s->n && c == 0) {
+		if (i < s->n && s->v[i].key == key) {
 			s->v[i++].optout = 1;
 			(*n)++;
 		}
@@ -132,7 +110,8 @@ queue_rset_contact_ops(struct queue *q, struct queue_rset *s)
 			continue;
 		if (!st && !(st = queue_prep(q, QLAZY_RSET_CONTACT_OP, queue_sql_contact_op)))
 			return -EIO;
-		if (!queue_bind_text(st, "$number", queue_rcpt_str(&s->v[i], buf))) {
+		queue_rcpt_unpack(s->v[i].key, buf);
+		if (!queue_bind_text(st, "$number", buf)) {
 			rc = queue_db_error(q, "bind contact operator");
 			break;
 		}
@@ -258,10 +237,11 @@ queue_rset_store(struct queue *q, const struct queue_rset *s, int64_t cid, int p
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		const struct queue_rcpt *r = &s->v[i];
 		struct queue_chunk_buf *b = &bufs[r->op];
-		size_t len = strnlen(r->num, QUEUE_RSET_NUM);
+		char num[QUEUE_RSET_NUM + 1];
+		size_t len = queue_rcpt_unpack(r->key, num);
 
 		if (r->optout || (size_t)b->first < chunk) {
-			rc = queue_msg_insert(q, ins, r->num, len, queue_rset_op(s, r->op),
+			rc = queue_msg_insert(q, ins, num, len, queue_rset_op(s, r->op),
 					      r->optout);
 			if (rc > 0) {
 				r->optout ? suppressed++ : queued++;
@@ -281,7 +261,7 @@ queue_rset_store(struct queue *q, const struct queue_rset *s, int64_t cid, int p
 			b->text = t;
 			b->cap = cap > b->len + len + 1 ? cap : b->len + len + 1;
 		}
-		memcpy(b->text + b->len, r->num, len);
+		memcpy(b->text + b->len, num, len);
 		b->len += len;
 		b->text[b->len++] = '\n';
 		b->n++;

@@ -227,14 +227,24 @@ int queue_campaign_fill(struct queue *q, int64_t id, int priority, int64_t due, 
 
 /* ---- queue_rset.c (the set) and queue_chunks.c (stored in chunks, expanded) ---- */
 
-/* One recipient: number NUL-padded (16 bytes, E.164), operator index (0: unknown). */
+/*
+ * One recipient, 16 bytes: its E.164 number packed as up to 15 decimal digits, four bits each
+ * (digit + 1, 0 after the last), the first digit in the top bits, so that comparing keys
+ * orders numbers as comparing the strings does ("+849" < "+84912" < "+85"); the operator as
+ * an index (0: unknown).
+ */
 struct queue_rcpt {
-	char num[16];
+	uint64_t key;
 	uint32_t pos; /* order added: the first of duplicates wins */
 	uint16_t op;
 	uint8_t optout;
 	uint8_t contact; /* from the contacts table: op is the contact's already */
 };
+
+/* Pack "+" and 1..15 digits into *key; false for anything else. */
+bool queue_rcpt_pack(const char *s, size_t len, uint64_t *key);
+/* The number of a key as a C string in buf[17]; returns its length. */
+size_t queue_rcpt_unpack(uint64_t key, char buf[17]);
 
 struct queue_rset {
 	struct queue_rcpt *v;

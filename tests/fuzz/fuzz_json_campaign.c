@@ -38,9 +38,11 @@ check_req(struct gw_campaign_req *req)
 	if (queue_rset_given(req->rset) != req->n_given)
 		abort();
 	for (size_t i = 0; i < req->rset->n; i++) {
-		const char *n = req->rset->v[i].num;
-		size_t len = strnlen(n, 16);
-		if (n[0] != '+' || strspn(n + 1, "0123456789") != len - 1)
+		char n[17];
+		uint64_t key;
+		size_t len = queue_rcpt_unpack(req->rset->v[i].key, n);
+		if (len < 2 || n[0] != '+' || strspn(n + 1, "0123456789") != len - 1 ||
+		    !queue_rcpt_pack(n, len, &key) || key != req->rset->v[i].key)
 			abort();
 	}
 	if (queue_rset_count(req->rset) > req->n_given)

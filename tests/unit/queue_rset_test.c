@@ -73,6 +73,36 @@ counts_of(struct queue *q, int64_t id, struct queue_campaign *c)
 	CHECK_EQ_INT(queue_campaign_get_at(q, id, T0, c), 0);
 }
 
+static const char *
+num_of(const struct queue_rset *s, size_t i)
+{
+	static char buf[17];
+
+	queue_rcpt_unpack(s->v[i].key, buf);
+	return buf;
+}
+
+/* Packed keys order numbers as their strings do, and unpack to the same string. */
+static void
+test_pack(void)
+{
+	static const char *const sorted[] = { "+1", "+10", "+100", "+109", "+11", "+849",
+					      "+84912", "+849123456789012", "+85", "+9" };
+	uint64_t prev = 0, key;
+	char buf[17];
+
+	for (size_t i = 0; i < sizeof(sorted) / sizeof(sorted[0]); i++) {
+		CHECK(queue_rcpt_pack(sorted[i], strlen(sorted[i]), &key));
+		CHECK(i == 0 || key > prev);
+		CHECK_EQ_INT((int)queue_rcpt_unpack(key, buf), (int)strlen(sorted[i]));
+		CHECK_EQ_STR(buf, sorted[i]);
+		prev = key;
+	}
+	CHECK(!queue_rcpt_pack("+", 1, &key));
+	CHECK(!queue_rcpt_pack("", 0, &key));
+	CHECK(!queue_rcpt_pack("+1a", 3, &key));
+}
+
 /* The set itself: bad numbers, duplicates (first wins), order given kept after finishing. */
 static void
 test_set(void)
@@ -87,16 +117,18 @@ test_set(void)
 	CHECK_EQ_INT(queue_rset_add(s, "+84912000003", "viettel"), 0); /* duplicate */
 	CHECK_EQ_INT(queue_rset_add(s, "+84912000002", "viettel"), 0);
 	CHECK_EQ_INT(queue_rset_add(s, "", NULL), -EINVAL);
-	CHECK_EQ_INT(queue_rset_add(s, "+12345678901234567", NULL), -EINVAL); /* 18 bytes */
+	CHECK_EQ_INT(queue_rset_add(s, "+1234567890123456", NULL), -EINVAL); /* 16 digits */
+	CHECK_EQ_INT(queue_rset_add(s, "84912000005", NULL), -EINVAL);       /* no '+' */
+	CHECK_EQ_INT(queue_rset_add(s, "+8491200000x", NULL), -EINVAL);
 	CHECK_EQ_INT(queue_rset_add(s, "+84912000004", ""), -EINVAL);        /* empty operator */
 	CHECK_EQ_INT((int)queue_rset_given(s), 4);
 	CHECK_EQ_INT((int)queue_rset_finish(s), 3);
-	CHECK_EQ_INT(memcmp(s->v[0].num, "+84912000001", 12), 0); /* by number */
+	CHECK_EQ_STR(num_of(s, 0), "+84912000001"); /* by number */
 	CHECK_EQ_STR(queue_rset_op(s, s->v[2].op), "vinaphone");    /* the first one added */
 	queue_rset_order_given(s);
-	CHECK_EQ_INT(memcmp(s->v[0].num, "+84912000003", 12), 0);
-	CHECK_EQ_INT(memcmp(s->v[1].num, "+84912000001", 12), 0);
-	CHECK_EQ_INT(memcmp(s->v[2].num, "+84912000002", 12), 0);
+	CHECK_EQ_STR(num_of(s, 0), "+84912000003");
+	CHECK_EQ_STR(num_of(s, 1), "+84912000001");
+	CHECK_EQ_STR(num_of(s, 2), "+84912000002");
 	CHECK_EQ_INT((int)queue_rset_finish(s), 3); /* finishing again changes nothing */
 	queue_rset_free(s);
 }
@@ -333,6 +365,6 @@ out:
 	queue_close(q);
 }
 
-TEST_MAIN("queue_rset", TEST_CASE(test_set), TEST_CASE(test_chunks_by_operator),
+TEST_MAIN("queue_rset", TEST_CASE(test_pack), TEST_CASE(test_set), TEST_CASE(test_chunks_by_operator),
 	  TEST_CASE(test_cancel_expire_pause), TEST_CASE(test_due_and_rollback),
 	  TEST_CASE(test_added_twice), TEST_CASE(test_big_set))
