@@ -239,8 +239,10 @@ gw_campaign_req_parse(const json_t *body, bool streamed, int64_t now_ms,
 		rc = -ENOMEM;
 		goto fail;
 	}
-	if (!json_is_object(body))
-		return req_fail(&x, "body", "expected a JSON object");
+	if (!json_is_object(body)) {
+		rc = req_fail(&x, "body", "expected a JSON object");
+		goto fail;
+	}
 	json_object_foreach((json_t *)body, key, v) {
 		bool ok = false;
 		for (const char *const *k = known; *k; k++)

@@ -221,7 +221,8 @@ jstream_map_key(void *ctx, const unsigned char *k, size_t len)
 		char shown[48];
 		util_strlcpy(shown, *name ? name : "(empty name)", sizeof(shown));
 		free(name);
-		return jstream_fail(js, -EINVAL, false, shown, "%s: given twice", shown);
+		return jstream_fail(js, -EINVAL, false, shown, "%s: duplicate member (given twice)",
+				    shown);
 	}
 	js->next_key = js->depth == 1 && js->state == 0 && strcmp(name, js->key) == 0;
 	js->pending[js->depth - 1] = name;
@@ -341,6 +342,8 @@ jstream_syntax(struct jstream *js, const unsigned char *p, size_t n, bool at_end
 		what += 15;
 	util_strlcpy(buf, what, sizeof(buf));
 	buf[strcspn(buf, "\n")] = '\0';
+	if (strstr(buf, "UTF8")) /* yajl's "invalid bytes in UTF8 string." */
+		util_strlcpy(buf, "a string is not valid UTF-8", sizeof(buf));
 	if (used > 0 && !at_end)
 		jstream_count(js, p, used - 1); /* yajl counts the offending byte as consumed */
 	jstream_fail(js, -EINVAL, true, "body", "body: line %zu, column %zu: %s", js->line, js->col,

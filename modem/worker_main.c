@@ -11,7 +11,8 @@
  * DESIGN
  * A plain blocking loop: wait up to WORKER_TICK_MS for a command on the socket; between commands
  * call GSM_ReadDevice() so libgammu sees unsolicited lines (+CMTI), and scan the SIM inbox when
- * one arrived or every inbox interval. Every command is answered with one event carrying its
+ * one arrived or every inbox interval (in a pause between sends: WORKER_SCAN_IDLE_MS). Every
+ * command is answered with one event carrying its
  * "seq". An inbound SMS is reported with its location and stays on the SIM until loagw answers
  * "ack" (it has been committed to the store); only then is it deleted. Callbacks from libgammu
  * only copy data into the worker struct: libgammu is never called from inside its own callback.
@@ -37,6 +38,15 @@
 #include "modem/proto.h"
 
 #define WORKER_TICK_MS 100
+/*
+ * A periodic inbox scan (the safety net for a +CMTI the modem did not send) waits while sends
+ * come back to back: it would take the modem's time between two sends (one scan is about
+ * 0.1-0.2 s of AT exchanges on every interval, 1-2 % of a bank's capacity). It runs once the
+ * modem has been idle this long, and at the latest WORKER_SCAN_OVERDUE intervals late. A scan
+ * asked for by +CMTI never waits.
+ */
+#define WORKER_SCAN_IDLE_MS 1000
+#define WORKER_SCAN_OVERDUE 3
 #define WORKER_PART_TIMEOUT_MS 60000
 #define WORKER_MAX_PENDING 256
 
@@ -50,6 +60,7 @@ struct worker {
 	const char *name;
 	int inbox_interval_ms;
 	int64_t next_inbox_ms;
+	int64_t last_send_ms; /* monotonic end of the last send */
 	bool inbox_dirty;
 	/* send status, filled by the libgammu callback */
 	bool send_done;
@@ -699,7 +710,10 @@ main(int argc, char **argv)
 	for (;;) {
 		json_t *cmd = NULL;
 		int64_t now = util_mono_ms();
-		if (w.inbox_dirty || now >= w.next_inbox_ms)
+		if (w.inbox_dirty ||
+		    (now >= w.next_inbox_ms &&
+		     (now - w.last_send_ms >= WORKER_SCAN_IDLE_MS ||
+		      now >= w.next_inbox_ms + (int64_t)WORKER_SCAN_OVERDUE * w.inbox_interval_ms)))
 			worker_scan_inbox(&w);
 		if (w.n_dlrs)
 			worker_flush_dlrs(&w);
@@ -716,6 +730,7 @@ main(int argc, char **argv)
 			LOG(LOG_ERROR, "modem", "modem[%s] command without op", w.name);
 		} else if (strcmp(op, "send") == 0) {
 			worker_do_send(&w, cmd, seq);
+			w.last_send_ms = util_mono_ms();
 		} else if (strcmp(op, "ack") == 0) {
 			worker_do_ack(&w, cmd, seq);
 		} else if (strcmp(op, "health") == 0) {

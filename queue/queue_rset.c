@@ -175,7 +175,7 @@ queue_rset_finish(struct queue_rset *s)
 
 	if (!s)
 		return 0;
-	if (!s->by_number)
+	if (!s->by_number && s->n > 1) /* (qsort of NULL, 0 is undefined) */
 		qsort(s->v, s->n, sizeof(*s->v), queue_rcpt_cmp);
 	s->by_number = true;
 	if (s->deduped)
@@ -207,7 +207,8 @@ void
 queue_rset_order_given(struct queue_rset *s)
 {
 	if (s && s->by_number) {
-		qsort(s->v, s->n, sizeof(*s->v), queue_rcpt_cmp_pos);
+		if (s->n > 1)
+			qsort(s->v, s->n, sizeof(*s->v), queue_rcpt_cmp_pos);
 		s->by_number = false;
 	}
 }

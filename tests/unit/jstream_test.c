@@ -150,9 +150,9 @@ test_errors(void)
 	expect_error("{\"nums\": [\"a\", [\"b\"]]}", 0, "nums[1]", "nums[1]: expected a string",
 		     false);
 	expect_error("{\"nums\": [\"a\", \"b\", \"c\"]}", 3, "nums[2]", "nums[2]: refused", false);
-	expect_error("{\"a\": 1, \"a\": 2}", 0, "a", "a: given twice", false);
-	expect_error("{\"nums\": [], \"nums\": []}", 0, "nums", "nums: given twice", false);
-	expect_error("{\"nums\": null, \"nums\": [\"x\"]}", 0, "nums", "nums: given twice", false);
+	expect_error("{\"a\": 1, \"a\": 2}", 0, "a", "a: duplicate member (given twice)", false);
+	expect_error("{\"nums\": [], \"nums\": []}", 0, "nums", "nums: duplicate member (given twice)", false);
+	expect_error("{\"nums\": null, \"nums\": [\"x\"]}", 0, "nums", "nums: duplicate member (given twice)", false);
 	expect_error("[1, 2]", 0, "body", "body: expected a JSON object", true);
 	expect_error("\"x\"", 0, "body", "body: expected a JSON object", true);
 	/* yajl stops on the token or just after it, depending on where the pieces end */
@@ -163,7 +163,7 @@ test_errors(void)
 	expect_error("{\"a\": [1, 2", 0, "body", "body: line 1, column 12: premature EOF", true);
 	expect_error("{} {}", 0, "body", "body: line 1, column 4: trailing garbage", true);
 	expect_error("{\"a\": \"\xff\"}", 0, "body",
-		     "body: line 1, column 8: invalid bytes in UTF8 string.", true);
+		     "body: line 1, column 8: a string is not valid UTF-8", true);
 
 	char deep[400] = "{\"a\":";
 	for (int i = 0; i < 70; i++)
