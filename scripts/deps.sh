@@ -18,7 +18,7 @@ check)
 	fi
 	PKGS="$PKGS libclang-rt-$major-dev"
 	;;
-bench) PKGS="$PKGS gammu-smsd" ;;
+bench) PKGS="$PKGS gammu-smsd time" ;;
 "") ;;
 *) echo "usage: scripts/deps.sh [check|bench]" >&2; exit 2 ;;
 esac

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# make bench: install what the benchmarks need if missing (gammu-smsd, as root), build the bare
+# make bench: install what the benchmarks need if missing (gammu-smsd, time, as root), build the bare
 # GSM_SendSMS loop (tests/bench/bare_send.c), run every figure and print one table on stdout.
 # Not part of make check. About 9 minutes on 2 cores; every wait inside is bounded.
 # Options are passed to bench.py: figure names (f 1 2 3 4 5) to run only those.
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 
 need=""
-for p in gammu-smsd python3; do
+for p in gammu-smsd python3 time; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
 done
 if [ -n "$need" ]; then
