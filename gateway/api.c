@@ -145,22 +145,34 @@ api_allow(struct api_req *r, enum conf_role role)
 }
 
 /* Parse the request body as a JSON object; answers 400 itself and returns NULL on error. */
-json_t *
-api_body_json(struct api_req *r)
+/* The request body's buffer when it is not empty and within api.max_body; else NULL (answered). */
+static struct evbuffer *
+api_body_in(struct api_req *r, size_t *len)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
-	size_t len = evbuffer_get_length(in);
-	json_error_t jerr;
 
-	if (len == 0) {
+	*len = evbuffer_get_length(in);
+	if (*len == 0) {
 		api_error(r->req, 400, "bad_json", NULL, "the request body is empty");
 		return NULL;
 	}
-	if (len > r->gw->conf->api_max_body) {
+	if (*len > r->gw->conf->api_max_body) {
 		api_error(r->req, 413, "too_large", NULL, "the request body is over %zu bytes",
 			  r->gw->conf->api_max_body);
 		return NULL;
 	}
+	return in;
+}
+
+json_t *
+api_body_json(struct api_req *r)
+{
+	size_t len;
+	struct evbuffer *in = api_body_in(r, &len);
+	json_error_t jerr;
+
+	if (!in)
+		return NULL;
 	json_t *body = json_loadb((const char *)evbuffer_pullup(in, -1), len, JSON_REJECT_DUPLICATES,
 				  &jerr);
 	if (!body) {
@@ -176,27 +188,18 @@ api_body_json(struct api_req *r)
 	return body;
 }
 
-
-
 json_t *
 api_body_stream(struct api_req *r, const char *key, jstream_item_fn *fn, void *arg,
 		bool *streamed)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
-	size_t len = evbuffer_get_length(in), n = 0;
+	size_t len, n = 0;
+	struct evbuffer *in = api_body_in(r, &len);
 	struct jstream *js;
 	json_t *body = NULL;
 	int rc = 0;
 
-	if (len == 0) {
-		api_error(r->req, 400, "bad_json", NULL, "the request body is empty");
+	if (!in)
 		return NULL;
-	}
-	if (len > r->gw->conf->api_max_body) {
-		api_error(r->req, 413, "too_large", NULL, "the request body is over %zu bytes",
-			  r->gw->conf->api_max_body);
-		return NULL;
-	}
 	js = jstream_new(key, fn, arg);
 	if (!js) {
 		api_error(r->req, 500, "internal", NULL, "out of memory");
