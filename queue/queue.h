@@ -188,7 +188,7 @@ struct queue_campaign {
 	char group_query[QUEUE_QUERY_MAX];     /* "" when none */
 	int64_t parent_id;                     /* the template it was spawned from; 0 */
 	int64_t next_run_at_ms;                /* templates: next spawn time; else 0 */
-	int64_t last_claim_at_ms;              /* last time a message was claimed; 0 */
+	int64_t last_claim_at_ms;              /* a message was last claimed (within a minute); 0 */
 	int64_t poll_closes_at_ms;             /* 0: no poll */
 	size_t n_poll_answers;
 	bool paused;

@@ -12,7 +12,9 @@
  *   messages_codue (campaign_id, operator, next_attempt_at, id). Campaigns take turns by
  *   claim_seq, a store-wide counter stamped on a campaign when one of its messages is claimed:
  *   the lowest goes first (0 = never served; among those, the oldest due message). A counter,
- *   not last_claim_at, because many claims happen within one millisecond.
+ *   not last_claim_at, because many claims happen within one millisecond. A campaign that
+ *   already holds the highest turn keeps it without a write; last_claim_at is refreshed at
+ *   most once a minute (the daily cap's lookup allows for that lag).
  * - A candidate that must not be sent is resolved in the same transaction and the claim looks
  *   again: campaign past end_by -> all its queued messages expired; campaign cancelled (a retry
  *   that came back after the cancel) -> cancelled; recipient opted out -> suppressed; recipient
@@ -33,6 +35,9 @@
 
 #define QUEUE_DAY_MS (24LL * 3600 * 1000)
 #define QUEUE_EXPAND_PER_PROBE 4 /* chunks a probe may expand before giving up for now */
+#define QUEUE_LAST_CLAIM_SLACK_MS 60000 /* campaigns.last_claim_at may be this much behind */
+#define QUEUE_STR2(x) #x
+#define QUEUE_STR(x) QUEUE_STR2(x)
 
 static const char queue_sql_active[] =
 	"SELECT c.id, c.claim_seq FROM msg_counts k JOIN campaigns c ON c.id = k.campaign_id"
@@ -55,13 +60,22 @@ static const char queue_sql_claim_row[] =
 static const char queue_sql_claim_take[] =
 	"UPDATE messages SET state = 'sending', attempts = attempts + 1, modem = $modem,"
 	" claimed_at = $now, updated_at = $now WHERE id = $id AND state = 'queued'";
+/*
+ * No write when nothing would change: the campaign already holds the highest turn (it is the
+ * only one being served) and last_claim_at is less than QUEUE_LAST_CLAIM_SLACK_MS old. A
+ * campaign row and two of its indexes are then not rewritten for every message, a third of
+ * the pages a message's commit wrote.
+ */
 static const char queue_sql_turn[] =
 	"UPDATE campaigns SET claim_seq = (SELECT max(claim_seq) FROM campaigns) + 1,"
-	" last_claim_at = $now WHERE id = $id";
+	" last_claim_at = $now WHERE id = $id AND (claim_seq = 0"
+	"  OR claim_seq < (SELECT max(claim_seq) FROM campaigns)"
+	"  OR last_claim_at <= $now - " QUEUE_STR(QUEUE_LAST_CLAIM_SLACK_MS) ")";
 static const char queue_sql_cap_window[] =
 	"SELECT m.claimed_at FROM campaigns c CROSS JOIN messages m"
 	" WHERE m.campaign_id = c.id AND m.recipient = $recipient AND c.last_claim_at > 0"
-	"  AND c.last_claim_at > $since AND m.claimed_at > $since"
+	"  AND c.last_claim_at > $since - " QUEUE_STR(QUEUE_LAST_CLAIM_SLACK_MS) /* may lag */
+	"  AND m.claimed_at > $since"
 	"  AND m.state IN ('sending', 'sent', 'delivered') ORDER BY m.claimed_at";
 static const char queue_sql_defer[] =
 	"UPDATE messages SET next_attempt_at = $at, last_error = 'daily cap', updated_at = $now"

@@ -17,7 +17,8 @@
  *   is implied by "due" and never makes a claim scan past not-yet-started rows.
  * - messages_sending (partial): recovery at start-up finds in-flight rows without a scan.
  * - UNIQUE(campaign_id, recipient) deduplicates a campaign's recipients; messages_campaign
- *   (campaign_id, state) makes per-campaign counts and bulk expire/cancel index-only.
+ *   (campaign_id, state) made per-campaign counts and bulk expire/cancel index-only (dropped
+ *   in schema 4: msg_counts and messages_cdue do both).
  * - schema 3 replaces messages_due by messages_cdue (campaign_id, next_attempt_at, id) and
  *   messages_codue (campaign_id, operator, next_attempt_at, id), both partial on 'queued': a
  *   claim probes each active campaign (and each operator of a filter) with one seek, which is
@@ -308,7 +309,13 @@ static const char *const queue_migrations[] = {
 	" numbers TEXT NOT NULL" /* n E.164 numbers, one per line, in order */
 	");"
 	"CREATE INDEX rcpt_chunks_campaign ON rcpt_chunks (campaign_id, id);"
-	"CREATE INDEX rcpt_chunks_operator ON rcpt_chunks (campaign_id, operator, id);",
+	"CREATE INDEX rcpt_chunks_operator ON rcpt_chunks (campaign_id, operator, id);"
+	/*
+	 * messages_campaign (campaign_id, state) went with msg_counts: counts no longer read it,
+	 * and cancel/expire of a campaign's queued messages use messages_cdue. Each message's
+	 * commit wrote it twice (sending, then sent).
+	 */
+	"DROP INDEX messages_campaign;",
 };
 
 _Static_assert(sizeof(queue_migrations) / sizeof(queue_migrations[0]) == QUEUE_SCHEMA_VERSION,
