@@ -41,7 +41,7 @@
 static const char queue_sql_contact_find[] = "SELECT id FROM contacts WHERE number = $number";
 static const char queue_sql_contact_insert[] =
 	"INSERT INTO contacts (number, name, operator, created_at, updated_at)"
-	" VALUES ($number, $name, $operator, $now, $now)";
+	" VALUES ($number, $name, $operator, $now, $now) ON CONFLICT (number) DO NOTHING";
 static const char queue_sql_contact_update[] =
 	"UPDATE contacts SET name = $name, operator = $operator, updated_at = $now WHERE id = $id";
 static const char queue_sql_contact_tags_delete[] =
@@ -229,7 +229,11 @@ queue_contact_ok(const struct queue_contact *c)
 	return true;
 }
 
-/* Store one (validated) contact; *is_new set. Inside the caller's transaction. */
+/*
+ * Store one (validated) contact; *is_new set. Inside the caller's transaction. A new number
+ * (the common case of an import) costs one insert: only when it is already there is it looked
+ * up, updated and its tags replaced.
+ */
 static int
 queue_contact_put(struct queue *q, const struct queue_contact *c, int64_t now_ms, bool *is_new)
 {
@@ -243,18 +247,30 @@ queue_contact_put(struct queue *q, const struct queue_contact *c, int64_t now_ms
 
 	if (!find || !ins || !upd || !del || !tag)
 		return -EIO;
-	if (!queue_bind_text(find, "$number", c->number)) {
-		queue_stmt_done(find);
-		return queue_db_error(q, "bind contact find");
+	if (!queue_bind_text(ins, "$number", c->number) || !queue_bind_text(ins, "$name", c->name) ||
+	    !queue_bind_text(ins, "$operator", c->operator) || !queue_bind_i64(ins, "$now", now_ms)) {
+		queue_stmt_done(ins);
+		return queue_db_error(q, "bind contact insert");
 	}
-	rc = queue_step(q, find, "find contact");
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(find, 0);
-	queue_stmt_done(find);
+	rc = queue_exec_stmt(q, ins, "insert contact");
 	if (rc < 0)
 		return rc;
-	*is_new = id == 0;
-	if (id) {
+	*is_new = sqlite3_changes(q->db) == 1;
+	if (*is_new) {
+		id = sqlite3_last_insert_rowid(q->db);
+	} else {
+		if (!queue_bind_text(find, "$number", c->number)) {
+			queue_stmt_done(find);
+			return queue_db_error(q, "bind contact find");
+		}
+		rc = queue_step(q, find, "find contact");
+		if (rc == SQLITE_ROW)
+			id = sqlite3_column_int64(find, 0);
+		queue_stmt_done(find);
+		if (rc < 0)
+			return rc;
+		if (id == 0)
+			return -EIO; /* the insert said it exists */
 		if (!queue_bind_text(upd, "$name", c->name) ||
 		    !queue_bind_text(upd, "$operator", c->operator) ||
 		    !queue_bind_i64(upd, "$now", now_ms) || !queue_bind_i64(upd, "$id", id) ||
@@ -268,16 +284,6 @@ queue_contact_put(struct queue *q, const struct queue_contact *c, int64_t now_ms
 			rc = queue_exec_stmt(q, del, "delete contact tags");
 		else
 			queue_stmt_done(del);
-	} else {
-		if (!queue_bind_text(ins, "$number", c->number) ||
-		    !queue_bind_text(ins, "$name", c->name) ||
-		    !queue_bind_text(ins, "$operator", c->operator) ||
-		    !queue_bind_i64(ins, "$now", now_ms)) {
-			queue_stmt_done(ins);
-			return queue_db_error(q, "bind contact insert");
-		}
-		rc = queue_exec_stmt(q, ins, "insert contact");
-		id = sqlite3_last_insert_rowid(q->db);
 	}
 	for (size_t i = 0; i < c->n_tags && rc == 0; i++) {
 		if (!queue_bind_i64(tag, "$id", id) || !queue_bind_text(tag, "$key", c->tag_keys[i]) ||
