@@ -735,6 +735,7 @@ class Bench:
             if os.path.exists(gw.db + suffix):
                 os.unlink(gw.db + suffix)
         gw.start()
+        url = "http://127.0.0.1:%d" % gw.port  # a new port
         t0 = time.monotonic()
         p = subprocess.run([os.path.join(BIN, "loactl"), "--url", url, "--token", ADMIN_TOKEN,
                             "contacts", "import", path], capture_output=True, text=True,
