@@ -16,7 +16,9 @@
  *   already holds the highest turn keeps it without a write; last_claim_at is refreshed at
  *   most once a minute (the daily cap's lookup allows for that lag).
  * - A candidate that must not be sent is resolved in the same transaction and the claim looks
- *   again: campaign past end_by -> all its queued messages expired; campaign cancelled (a retry
+ *   again, at most QUEUE_CLAIM_LOOKS times (a campaign whose recipients are all at the daily
+ *   cap must not hold the event loop while a claim defers all of them; the dispatcher comes
+ *   back within a second): campaign past end_by -> all its queued messages expired; campaign cancelled (a retry
  *   that came back after the cancel) -> cancelled; recipient opted out -> suppressed; recipient
  *   at the daily cap -> deferred until the cap frees (next_attempt_at moved).
  * - The daily cap counts broadcast messages claimed (claimed_at) in the last 24 h that are
@@ -35,6 +37,7 @@
 
 #define QUEUE_DAY_MS (24LL * 3600 * 1000)
 #define QUEUE_EXPAND_PER_PROBE 4 /* chunks a probe may expand before giving up for now */
+#define QUEUE_CLAIM_LOOKS 256 /* candidates one claim may resolve (suppress, defer) */
 #define QUEUE_LAST_CLAIM_SLACK_MS 60000 /* campaigns.last_claim_at may be this much behind */
 #define QUEUE_STR2(x) #x
 #define QUEUE_STR(x) QUEUE_STR2(x)
@@ -439,9 +442,15 @@ queue_claim_next_filtered(struct queue *q, int64_t now_ms, const char *modem,
 	top = queue_tx_enter(q);
 	if (top < 0)
 		return top;
-	for (int prio = QUEUE_PRIO_REPLY; prio >= QUEUE_PRIO_BULK;) {
+	for (int prio = QUEUE_PRIO_REPLY, resolved = 0; prio >= QUEUE_PRIO_BULK;) {
 		if (prio != QUEUE_PRIO_REPLY && prio < f->min_priority)
 			break;
+		if (resolved == QUEUE_CLAIM_LOOKS) {
+			/* what was resolved is committed; the dispatcher comes back for the rest */
+			LOG(LOG_DEBUG, QUEUE_LOG, "claim: %d messages resolved, none to send yet",
+			    resolved);
+			break;
+		}
 		rc = queue_pick(q, prio, f, now_ms, &cand, &cid);
 		if (rc < 0)
 			break;
@@ -453,6 +462,7 @@ queue_claim_next_filtered(struct queue *q, int64_t now_ms, const char *modem,
 		if (rc < 0 || rc == 1)
 			break;
 		queue_msg_clear(out); /* resolved otherwise: look again */
+		resolved++;
 		rc = 0;
 	}
 	rc = queue_tx_leave(q, top, rc);

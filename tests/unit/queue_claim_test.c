@@ -540,7 +540,43 @@ out:
 	free(ops);
 }
 
+/* A claim resolves at most 256 candidates it may not send; the next claims do the rest. */
+static void
+test_claim_looks_bounded(void)
+{
+	struct queue *q = open_mem();
+	const char **rcpt = calloc(300, sizeof(*rcpt));
+	char (*nums)[16] = calloc(300, sizeof(*nums));
+	struct queue_campaign c;
+	char buf[QUEUE_NUMBER_MAX];
+
+	CHECK(q && rcpt && nums);
+	if (!q || !rcpt || !nums)
+		goto out;
+	for (int i = 0; i < 300; i++) {
+		snprintf(nums[i], sizeof(nums[i]), "+8491%07d", i);
+		rcpt[i] = nums[i];
+	}
+	int64_t id = campaign_ops(q, QUEUE_PRIO_NORMAL, T0, 0, rcpt, NULL, 300);
+	for (int i = 0; i < 300; i++) /* all opt out after the campaign was made */
+		CHECK_EQ_INT(queue_optout_set(q, nums[i], true, T0), 0);
+	CHECK_EQ_INT((int)claim_f(q, T0, NULL, buf, NULL), -1);
+	CHECK_EQ_INT(queue_campaign_get_at(q, id, T0, &c), 0);
+	CHECK_EQ_INT((int)c.counts[QUEUE_SUPPRESSED], 256);
+	queue_campaign_clear(&c);
+	CHECK_EQ_INT((int)claim_f(q, T0, NULL, buf, NULL), -1);
+	CHECK_EQ_INT(queue_campaign_get_at(q, id, T0, &c), 0);
+	CHECK_EQ_INT((int)c.counts[QUEUE_SUPPRESSED], 300);
+	CHECK_EQ_STR(c.status, "done");
+	queue_campaign_clear(&c);
+out:
+	queue_close(q);
+	free(rcpt);
+	free(nums);
+}
+
 TEST_MAIN("queue_claim", TEST_CASE(test_operator_filter), TEST_CASE(test_quiet_hours),
 	  TEST_CASE(test_daily_cap), TEST_CASE(test_fair_turns), TEST_CASE(test_pause_status),
 	  TEST_CASE(test_cancel_then_retry), TEST_CASE(test_campaigns_list),
-	  TEST_CASE(test_preview), TEST_CASE(test_replies_since), TEST_CASE(test_big_fair))
+	  TEST_CASE(test_preview), TEST_CASE(test_replies_since), TEST_CASE(test_big_fair),
+	  TEST_CASE(test_claim_looks_bounded))
