@@ -11,8 +11,8 @@
  * in, so it is never copied into one block either.
  *
  * Errors name where: a syntax error "body: line 3, column 14: <what>", a duplicate member
- * "<name>: duplicate member (given twice)", an array element that is not a string "<key>[17]: expected a
- * string", and whatever the callback says about an element.
+ * "<name>: duplicate member (given twice)", an array element that is not a string
+ * "<key>[17]: expected a string", and whatever the callback says about an element.
  *
  * Pure (no I/O), so it is unit-tested and fuzzed on its own. Thread: any (one per parse).
  */

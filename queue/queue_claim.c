@@ -18,9 +18,10 @@
  * - A candidate that must not be sent is resolved in the same transaction and the claim looks
  *   again, at most QUEUE_CLAIM_LOOKS times (a campaign whose recipients are all at the daily
  *   cap must not hold the event loop while a claim defers all of them; the dispatcher comes
- *   back within a second): campaign past end_by -> all its queued messages expired; campaign cancelled (a retry
- *   that came back after the cancel) -> cancelled; recipient opted out -> suppressed; recipient
- *   at the daily cap -> deferred until the cap frees (next_attempt_at moved).
+ *   back within a second): campaign past end_by -> all its queued messages expired; campaign
+ *   cancelled (a retry that came back after the cancel) -> cancelled; recipient opted out ->
+ *   suppressed; recipient at the daily cap -> deferred until the cap frees (next_attempt_at
+ *   moved).
  * - The daily cap counts broadcast messages claimed (claimed_at) in the last 24 h that are
  *   sending, sent or delivered. It is found from the campaigns claimed from in that window
  *   (campaigns_last_claim) and the UNIQUE(campaign_id, recipient) key, so it needs no index

@@ -151,8 +151,10 @@ test_errors(void)
 		     false);
 	expect_error("{\"nums\": [\"a\", \"b\", \"c\"]}", 3, "nums[2]", "nums[2]: refused", false);
 	expect_error("{\"a\": 1, \"a\": 2}", 0, "a", "a: duplicate member (given twice)", false);
-	expect_error("{\"nums\": [], \"nums\": []}", 0, "nums", "nums: duplicate member (given twice)", false);
-	expect_error("{\"nums\": null, \"nums\": [\"x\"]}", 0, "nums", "nums: duplicate member (given twice)", false);
+	expect_error("{\"nums\": [], \"nums\": []}", 0, "nums",
+		     "nums: duplicate member (given twice)", false);
+	expect_error("{\"nums\": null, \"nums\": [\"x\"]}", 0, "nums",
+		     "nums: duplicate member (given twice)", false);
 	expect_error("[1, 2]", 0, "body", "body: expected a JSON object", true);
 	expect_error("\"x\"", 0, "body", "body: expected a JSON object", true);
 	/* yajl stops on the token or just after it, depending on where the pieces end */

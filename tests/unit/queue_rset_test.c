@@ -365,6 +365,7 @@ out:
 	queue_close(q);
 }
 
-TEST_MAIN("queue_rset", TEST_CASE(test_pack), TEST_CASE(test_set), TEST_CASE(test_chunks_by_operator),
+TEST_MAIN("queue_rset", TEST_CASE(test_pack), TEST_CASE(test_set),
+	  TEST_CASE(test_chunks_by_operator),
 	  TEST_CASE(test_cancel_expire_pause), TEST_CASE(test_due_and_rollback),
 	  TEST_CASE(test_added_twice), TEST_CASE(test_big_set))
