@@ -435,9 +435,9 @@ queue_set_pragmas(struct queue *q, const char *path, char *err, size_t errlen)
 	/*
 	 * synchronous=FULL: see DESIGN at the top. cache_size: 16 MiB (the default 2 MiB makes
 	 * bulk inserts spill pages over and over; a campaign's recipients are written as chunks,
-	 * 13 MB for a million, so more would only raise the daemon's peak memory). temp_store=MEMORY also keeps statement
-	 * journals in memory: each insert into `messages` needs one (foreign key), and once spilled
-	 * to a temp file it costs a write per row, three times slower for a million recipients.
+	 * 13 MB for a million, so more would only raise the daemon's peak memory).
+	 * temp_store=MEMORY also keeps statement journals in memory: each insert into `messages`
+	 * needs one (foreign key), and once spilled to a temp file it costs a write per row.
 	 */
 	if (queue_exec(q->db, "PRAGMA foreign_keys = ON", err, errlen) < 0 ||
 	    queue_exec(q->db, "PRAGMA synchronous = FULL", err, errlen) < 0 ||
