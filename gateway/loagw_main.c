@@ -142,6 +142,13 @@ gw_minute_cb(evutil_socket_t fd, short what, void *arg)
 			    (long long)pc.inbound, (long long)pc.reports, (long long)pc.votes);
 	}
 	evtimer_add(gw->daily_ev, &tv);
+	/*
+	 * A run due before the next minute must not wait for the one after it (a run that is
+	 * already due could not start: the minute is soon enough to try again).
+	 */
+	int64_t next = queue_recurring_next_ms(gw->q);
+	if (next != INT64_MAX && next > now)
+		gw_schedule_wake(gw, next);
 }
 
 void

@@ -607,6 +607,8 @@ int queue_group_delete(struct queue *q, const char *name);
  */
 int queue_recurring_due(struct queue *q, int64_t now_ms,
 			int (*cb)(const struct queue_campaign *parent, void *arg), void *arg);
+/* The earliest next_run_at of the templates queue_recurring_due() would pass; INT64_MAX when none. */
+int64_t queue_recurring_next_ms(struct queue *q);
 /*
  * In one transaction: a new campaign with the template's text/encoding/segments/priority/name
  * (a template's poll is not carried over), starting at start_at (0 = now), ending at end_by

@@ -31,6 +31,9 @@ static const char queue_sql_recurring_due[] =
 	" AND paused = 0 AND cancelled_at IS NULL ORDER BY next_run_at, id";
 static const char queue_sql_template_rcpts[] =
 	"SELECT recipient, operator FROM campaign_recipients WHERE campaign_id = $parent";
+static const char queue_sql_recurring_next[] =
+	"SELECT min(next_run_at) FROM campaigns WHERE recurrence IS NOT NULL AND paused = 0"
+	" AND cancelled_at IS NULL";
 static const char queue_sql_set_next_run[] =
 	"UPDATE campaigns SET next_run_at = $next WHERE id = $id";
 
@@ -85,6 +88,21 @@ queue_recurring_due(struct queue *q, int64_t now_ms,
 	}
 	free(ids);
 	return rc < 0 ? rc : (int)done;
+}
+
+int64_t
+queue_recurring_next_ms(struct queue *q)
+{
+	sqlite3_stmt *st = q ? queue_prep(q, QLAZY_RECURRING_NEXT, queue_sql_recurring_next) : NULL;
+	int64_t next = INT64_MAX;
+
+	if (!st)
+		return INT64_MAX;
+	if (queue_step(q, st, "next recurring run") == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		next = sqlite3_column_int64(st, 0);
+	queue_stmt_done(st);
+	return next;
 }
 
 /* Add the template's explicit recipients to s. */

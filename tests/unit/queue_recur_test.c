@@ -94,6 +94,8 @@ test_templates(void)
 	spec.group_query = NULL;
 	CHECK_EQ_INT(queue_campaign_create(q, &spec, T0, &other), 0);
 
+	/* the earliest run, for the gateway's timer */
+	CHECK(queue_recurring_next_ms(q) == T0 + 3600000);
 	/* due in next_run_at order */
 	memset(&a, 0, sizeof(a));
 	CHECK_EQ_INT(queue_recurring_due(q, T0, due_cb, &a), 0);
@@ -131,6 +133,9 @@ test_templates(void)
 	CHECK_EQ_INT(c.next_run_at_ms, T0 + DAY + 8 * 3600000);
 	CHECK_EQ_INT(c.total, 0);
 	queue_campaign_clear(&c);
+	CHECK_EQ_INT(queue_campaign_pause(q, other, true, T0), 0); /* a paused one does not count */
+	CHECK(queue_recurring_next_ms(q) == T0 + DAY + 8 * 3600000);
+	CHECK_EQ_INT(queue_campaign_pause(q, other, false, T0), 0);
 
 	/* spawning from the callback; a paused template is not due */
 	CHECK_EQ_INT(queue_campaign_pause(q, other, true, T0), 0);
