@@ -42,6 +42,18 @@ load_file(const char *path)
 	return c;
 }
 
+/* The menu of conf/loa.conf.example, its configuration in *c; NULL (counted as a failure). */
+static struct ussd_menu *
+example_menu(struct loa_conf **c)
+{
+	struct ussd_menu *m;
+
+	*c = load_file("conf/loa.conf.example");
+	m = *c ? ussd_menu_new((*c)->ussd) : NULL;
+	CHECK(m != NULL);
+	return m;
+}
+
 /* Load `ussd_group` ("ussd = { ... };") as a whole configuration. */
 static struct loa_conf *
 load_text(const char *ussd_group)
@@ -115,11 +127,10 @@ req(struct ussd_menu *m, const struct conf_ussd *u, const char *sid, const char 
 static void
 test_first_dial(void)
 {
-	struct loa_conf *c = load_file("conf/loa.conf.example");
-	struct ussd_menu *m = c ? ussd_menu_new(c->ussd) : NULL;
+	struct loa_conf *c;
+	struct ussd_menu *m = example_menu(&c);
 	struct ussd_menu_step st;
 
-	CHECK(m != NULL);
 	if (!m)
 		goto out;
 	CHECK_EQ_INT(req(m, c->ussd, "s1", "", 1000, &st), 0);
@@ -138,11 +149,10 @@ out:
 static void
 test_report_session(void)
 {
-	struct loa_conf *c = load_file("conf/loa.conf.example");
-	struct ussd_menu *m = c ? ussd_menu_new(c->ussd) : NULL;
+	struct loa_conf *c;
+	struct ussd_menu *m = example_menu(&c);
 	struct ussd_menu_step st;
 
-	CHECK(m != NULL);
 	if (!m)
 		goto out;
 	CHECK_EQ_INT(req(m, c->ussd, "AT-1", "", 0, &st), 0);
@@ -215,11 +225,10 @@ out:
 static void
 test_invalid_choice(void)
 {
-	struct loa_conf *c = load_file("conf/loa.conf.example");
-	struct ussd_menu *m = c ? ussd_menu_new(c->ussd) : NULL;
+	struct loa_conf *c;
+	struct ussd_menu *m = example_menu(&c);
 	struct ussd_menu_step st;
 
-	CHECK(m != NULL);
 	if (!m)
 		goto out;
 	CHECK_EQ_INT(req(m, c->ussd, "i1", "7", 0, &st), 0);
@@ -250,11 +259,10 @@ out:
 static void
 test_back_and_main(void)
 {
-	struct loa_conf *c = load_file("conf/loa.conf.example");
-	struct ussd_menu *m = c ? ussd_menu_new(c->ussd) : NULL;
+	struct loa_conf *c;
+	struct ussd_menu *m = example_menu(&c);
 	struct ussd_menu_step st;
 
-	CHECK(m != NULL);
 	if (!m)
 		goto out;
 	CHECK_EQ_INT(req(m, c->ussd, "b", "1*0", 0, &st), 0);
@@ -281,11 +289,10 @@ out:
 static void
 test_empty_input(void)
 {
-	struct loa_conf *c = load_file("conf/loa.conf.example");
-	struct ussd_menu *m = c ? ussd_menu_new(c->ussd) : NULL;
+	struct loa_conf *c;
+	struct ussd_menu *m = example_menu(&c);
 	struct ussd_menu_step st;
 
-	CHECK(m != NULL);
 	if (!m)
 		goto out;
 	CHECK_EQ_INT(req(m, c->ussd, "e", "1*1*", 0, &st), 0);
@@ -488,12 +495,11 @@ test_pages_marks(void)
 static void
 test_pages_at_spaces(void)
 {
-	struct loa_conf *c = load_file("conf/loa.conf.example");
-	struct ussd_menu *m = c ? ussd_menu_new(c->ussd) : NULL;
+	struct loa_conf *c;
+	struct ussd_menu *m = example_menu(&c);
 	char joined[8192] = "", buf[8192];
 	size_t n;
 
-	CHECK(m != NULL);
 	if (!m)
 		goto out;
 	n = walk_pages(m, c->ussd, "r", buf, sizeof(buf),
@@ -524,12 +530,11 @@ out:
 static void
 test_expiry(void)
 {
-	struct loa_conf *c = load_file("conf/loa.conf.example");
-	struct ussd_menu *m = c ? ussd_menu_new(c->ussd) : NULL;
+	struct loa_conf *c;
+	struct ussd_menu *m = example_menu(&c);
 	struct ussd_menu_step st;
 	int64_t t0 = 1700000000000LL;
 
-	CHECK(m != NULL);
 	if (!m)
 		goto out;
 	CHECK_EQ_INT(c->ussd->session_timeout_s, 180);
@@ -554,11 +559,10 @@ out:
 static void
 test_session_other_phone(void)
 {
-	struct loa_conf *c = load_file("conf/loa.conf.example");
-	struct ussd_menu *m = c ? ussd_menu_new(c->ussd) : NULL;
+	struct loa_conf *c;
+	struct ussd_menu *m = example_menu(&c);
 	struct ussd_menu_step st;
 
-	CHECK(m != NULL);
 	if (!m)
 		goto out;
 	CHECK_EQ_INT(req(m, c->ussd, "s", "1", 0, &st), 0);
@@ -627,11 +631,10 @@ out:
 static void
 test_fail_then_retry(void)
 {
-	struct loa_conf *c = load_file("conf/loa.conf.example");
-	struct ussd_menu *m = c ? ussd_menu_new(c->ussd) : NULL;
+	struct loa_conf *c;
+	struct ussd_menu *m = example_menu(&c);
 	struct ussd_menu_step st;
 
-	CHECK(m != NULL);
 	if (!m)
 		goto out;
 	CHECK_EQ_INT(req(m, c->ussd, "f", "1*3*abc", 0, &st), 0);
@@ -656,12 +659,11 @@ out:
 static void
 test_refused_requests(void)
 {
-	struct loa_conf *c = load_file("conf/loa.conf.example");
-	struct ussd_menu *m = c ? ussd_menu_new(c->ussd) : NULL;
+	struct loa_conf *c;
+	struct ussd_menu *m = example_menu(&c);
 	struct ussd_menu_step st;
 	char longid[200];
 
-	CHECK(m != NULL);
 	if (!m)
 		goto out;
 	memset(longid, 'x', sizeof(longid) - 1);
@@ -699,12 +701,11 @@ out:
 static void
 test_long_text(void)
 {
-	struct loa_conf *c = load_file("conf/loa.conf.example");
-	struct ussd_menu *m = c ? ussd_menu_new(c->ussd) : NULL;
+	struct loa_conf *c;
+	struct ussd_menu *m = example_menu(&c);
 	struct ussd_menu_step st;
 	char text[4096] = "1*1*";
 
-	CHECK(m != NULL);
 	if (!m)
 		goto out;
 	while (strlen(text) + 3 < sizeof(text))
