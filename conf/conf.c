@@ -45,6 +45,7 @@
 #define CONF_MSG_LEN 1024
 #define CONF_KEYWORD_MAX 63
 #define CONF_PREFIX_DIGITS_MAX 15 /* E.164 numbers have at most 15 digits */
+#define CONF_DIGITS "0123456789"
 
 /* ---- enumerations by name ---- */
 
@@ -287,11 +288,8 @@ conf_check_country(struct conf_ctx *ctx, const config_setting_t *s, const char *
 		   const char *value)
 {
 	size_t len = strlen(value);
-	bool ok = len >= 1 && len <= 3;
 
-	for (const char *p = value; ok && *p; p++)
-		ok = isdigit((unsigned char)*p);
-	if (!ok)
+	if (len < 1 || len > 3 || strspn(value, CONF_DIGITS) != len)
 		return conf_fail(ctx, s, "%s: must be 1 to 3 digits without \"+\" (e.g. \"84\"), "
 				 "got \"%s\"", path, value);
 	return 0;
@@ -302,11 +300,9 @@ conf_check_prefix(struct conf_ctx *ctx, const config_setting_t *s, const char *p
 		  const char *value)
 {
 	size_t len = strlen(value);
-	bool ok = value[0] == '+' && len >= 2 && len <= 1 + CONF_PREFIX_DIGITS_MAX;
 
-	for (const char *p = value + 1; ok && *p; p++)
-		ok = isdigit((unsigned char)*p);
-	if (!ok)
+	if (value[0] != '+' || len < 2 || len > 1 + CONF_PREFIX_DIGITS_MAX ||
+	    strspn(value + 1, CONF_DIGITS) != len - 1)
 		return conf_fail(ctx, s, "%s: must be \"+\" followed by 1 to %d digits (e.g. "
 				 "\"+8486\"), got \"%s\"", path, CONF_PREFIX_DIGITS_MAX, value);
 	return 0;
@@ -353,11 +349,8 @@ conf_check_ussd(struct conf_ctx *ctx, const config_setting_t *s, const char *pat
 		const char *value)
 {
 	size_t len = strlen(value);
-	bool ok = len >= 2 && len <= 40;
 
-	for (const char *p = value; ok && *p; p++)
-		ok = isdigit((unsigned char)*p) || *p == '*' || *p == '#';
-	if (!ok)
+	if (len < 2 || len > 40 || strspn(value, CONF_DIGITS "*#") != len)
 		return conf_fail(ctx, s, "%s: \"%s\" is not a USSD code (2 to 40 characters of "
 				 "0-9, * and #, e.g. \"*101#\")", path, value);
 	return 0;
@@ -478,13 +471,9 @@ conf_check_ussd_key(struct conf_ctx *ctx, const config_setting_t *s, const char 
 		    const char *value)
 {
 	size_t len = strlen(value);
-	bool ok = len >= 1 && len <= 3, zeros = true;
 
-	for (const char *p = value; ok && *p; p++) {
-		ok = isdigit((unsigned char)*p);
-		zeros = zeros && *p == '0';
-	}
-	if (!ok || zeros)
+	if (len < 1 || len > 3 || strspn(value, CONF_DIGITS) != len ||
+	    strspn(value, "0") == len)
 		return conf_fail(ctx, s, "%s: \"%s\" is not an option key (1 to 3 digits, not only "
 				 "zeros: \"0\" is back and \"00\" the main menu)", path, value);
 	return 0;
