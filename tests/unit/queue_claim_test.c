@@ -25,21 +25,11 @@ static int64_t
 campaign_ops(struct queue *q, int prio, int64_t now, int64_t start, const char *const *rcpt,
 	     const char *const *ops, size_t n)
 {
-	struct queue_campaign_spec spec = {
-		.text = "Thong bao",
-		.encoding = "gsm7",
-		.segments = 1,
-		.priority = prio,
-		.start_at_ms = start,
-		.recipients = rcpt,
-		.operators = ops,
-		.n_recipients = n,
-	};
-	int64_t id = 0;
-
-	CHECK_EQ_INT(queue_campaign_create(q, &spec, now, &id), 0);
-	CHECK(id > 0);
-	return id;
+	return fixture_campaign(q,
+				(struct queue_campaign_spec){ .priority = prio, .start_at_ms = start,
+							      .recipients = rcpt, .operators = ops,
+							      .n_recipients = n },
+				now);
 }
 
 /* Claim with filter f; returns the message's campaign id, -1 when nothing; recipient in buf. */

@@ -39,15 +39,12 @@ static int64_t
 create(struct queue *q, const char *const *rcpt, const char *const *ops, size_t n,
        int64_t end_by, struct queue_rset *s)
 {
-	struct queue_campaign_spec spec = {
-		.text = "Thong bao", .encoding = "gsm7", .segments = 1,
-		.priority = QUEUE_PRIO_NORMAL, .end_by_ms = end_by,
-		.recipients = rcpt, .operators = ops, .n_recipients = n, .rset = s,
-	};
-	int64_t id = 0;
-
-	CHECK_EQ_INT(queue_campaign_create(q, &spec, T0, &id), 0);
-	return id;
+	return fixture_campaign(q,
+				(struct queue_campaign_spec){
+					.priority = QUEUE_PRIO_NORMAL, .end_by_ms = end_by,
+					.recipients = rcpt, .operators = ops, .n_recipients = n,
+					.rset = s },
+				T0);
 }
 
 /* Claim once with an operator filter (NULL: any); recipient into buf; 1, 0 or -errno. */

@@ -60,22 +60,12 @@ static int64_t
 campaign(struct queue *q, int prio, int64_t now, int64_t start, int64_t end,
 	 const char *const *rcpt, size_t n)
 {
-	struct queue_campaign_spec spec = {
-		.text = "Canh bao: tin gia ve dich benh",
-		.encoding = "gsm7",
-		.segments = 1,
-		.priority = prio,
-		.start_at_ms = start,
-		.end_by_ms = end,
-		.recipients = rcpt,
-		.n_recipients = n,
-	};
-	int64_t id = 0;
-	int rc = queue_campaign_create(q, &spec, now, &id);
-
-	CHECK_EQ_INT(rc, 0);
-	CHECK(id > 0);
-	return id;
+	return fixture_campaign(q,
+				(struct queue_campaign_spec){
+					.text = "Canh bao: tin gia ve dich benh", .priority = prio,
+					.start_at_ms = start, .end_by_ms = end, .recipients = rcpt,
+					.n_recipients = n },
+				now);
 }
 
 static enum queue_state
