@@ -527,36 +527,44 @@ out:
 	return rc;
 }
 
-/* The campaign id in pos, or 0 with a usage error printed. */
-static uint64_t
-ctl_campaign_id(const char *s, const char *usage)
+/*
+ * A command on one campaign: parse the argument "ID", then call `method` on
+ * /v1/campaigns/ID`suffix`. Returns the exit code; *answer (owned) is set only when the call
+ * was made and succeeded (after --help it stays NULL with CTL_EXIT_OK).
+ */
+static int
+ctl_campaign_call(struct ctl_cli *L, int argc, char *argv[], const char *usage,
+		  const char *method, const char *suffix, uint64_t *id, json_t **answer)
 {
-	uint64_t id;
+	char *pos[1], path[96];
+	int rc = ctl_cli_simple(L, argc, argv, usage, 1, 1, pos);
 
-	if (!ctl_cli_parse_u64(s, INT64_MAX, &id) || id == 0) {
-		ctl_cli_usage_error(usage, "'%s' is not a campaign id", s);
-		return 0;
+	*answer = NULL;
+	if (rc)
+		return rc < 0 ? CTL_EXIT_OK : rc;
+	if (!ctl_cli_parse_u64(pos[0], INT64_MAX, id) || *id == 0) {
+		ctl_cli_usage_error(usage, "'%s' is not a campaign id", pos[0]);
+		return CTL_EXIT_USAGE;
 	}
-	return id;
+	snprintf(path, sizeof(path), "/v1/campaigns/%" PRIu64 "%s", *id, suffix);
+	rc = ctl_api_call(&L->http, L->json, method, path, strcmp(method, "GET") ? "{}" : NULL,
+			  NULL, answer);
+	if (rc != CTL_EXIT_OK) {
+		json_decref(*answer);
+		*answer = NULL;
+	}
+	return rc;
 }
 
 /* loactl campaign show ID */
 static int
 ctl_campaign_show(struct ctl_cli *L, int argc, char *argv[])
 {
-	json_t *answer = NULL;
-	char *pos[1], path[64];
+	json_t *answer;
 	uint64_t id;
-	int rc = ctl_cli_simple(L, argc, argv, ctl_campaign_usage_show, 1, 1, pos);
+	int rc = ctl_campaign_call(L, argc, argv, ctl_campaign_usage_show, "GET", "", &id, &answer);
 
-	if (rc)
-		return rc < 0 ? CTL_EXIT_OK : rc;
-	id = ctl_campaign_id(pos[0], ctl_campaign_usage_show);
-	if (!id)
-		return CTL_EXIT_USAGE;
-	snprintf(path, sizeof(path), "/v1/campaigns/%" PRIu64, id);
-	rc = ctl_api_call(&L->http, L->json, "GET", path, NULL, NULL, &answer);
-	if (rc == CTL_EXIT_OK && !L->json)
+	if (answer && !L->json)
 		ctl_show_campaign(stdout, answer);
 	json_decref(answer);
 	return rc;
@@ -657,20 +665,16 @@ ctl_campaign_control(struct ctl_cli *L, int argc, char *argv[])
 {
 	static const char *const done_word[] = { "paused", "resumed", "cancelled" };
 	const char *action = argv[0];
-	json_t *answer = NULL;
-	char *pos[1], path[96], num[2][24];
+	json_t *answer;
+	char suffix[16], num[2][24];
 	uint64_t id;
-	int rc = ctl_cli_simple(L, argc, argv, ctl_campaign_usage_control, 1, 1, pos);
 	size_t w = !strcmp(action, "pause") ? 0 : !strcmp(action, "resume") ? 1 : 2;
+	int rc;
 
-	if (rc)
-		return rc < 0 ? CTL_EXIT_OK : rc;
-	id = ctl_campaign_id(pos[0], ctl_campaign_usage_control);
-	if (!id)
-		return CTL_EXIT_USAGE;
-	snprintf(path, sizeof(path), "/v1/campaigns/%" PRIu64 "/%s", id, action);
-	rc = ctl_api_call(&L->http, L->json, "POST", path, "{}", NULL, &answer);
-	if (rc == CTL_EXIT_OK && !L->json) {
+	snprintf(suffix, sizeof(suffix), "/%s", action);
+	rc = ctl_campaign_call(L, argc, argv, ctl_campaign_usage_control, "POST", suffix, &id,
+			       &answer);
+	if (answer && !L->json) {
 		const char *status = json_string_value(json_object_get(answer, "status"));
 
 		printf("campaign %" PRIu64 " %s: now %s, %s/%s done\n", id, done_word[w],
@@ -743,19 +747,12 @@ ctl_campaign_print_poll(FILE *out, const json_t *a)
 static int
 ctl_campaign_poll(struct ctl_cli *L, int argc, char *argv[])
 {
-	json_t *answer = NULL;
-	char *pos[1], path[96];
+	json_t *answer;
 	uint64_t id;
-	int rc = ctl_cli_simple(L, argc, argv, ctl_campaign_usage_poll, 1, 1, pos);
+	int rc = ctl_campaign_call(L, argc, argv, ctl_campaign_usage_poll, "GET", "/poll", &id,
+				   &answer);
 
-	if (rc)
-		return rc < 0 ? CTL_EXIT_OK : rc;
-	id = ctl_campaign_id(pos[0], ctl_campaign_usage_poll);
-	if (!id)
-		return CTL_EXIT_USAGE;
-	snprintf(path, sizeof(path), "/v1/campaigns/%" PRIu64 "/poll", id);
-	rc = ctl_api_call(&L->http, L->json, "GET", path, NULL, NULL, &answer);
-	if (rc == CTL_EXIT_OK && !L->json && ctl_campaign_print_poll(stdout, answer))
+	if (answer && !L->json && ctl_campaign_print_poll(stdout, answer))
 		rc = ctl_cli_nomem();
 	json_decref(answer);
 	return rc;
