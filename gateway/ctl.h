@@ -221,6 +221,12 @@ struct ctl_rowmap {
 };
 
 /*
+ * An API error's field "<prefix>[12]<rest>": sets *idx to 12 and returns rest ("" or e.g.
+ * ".number"); NULL for any other field.
+ */
+const char *ctl_field_index(const char *field, const char *prefix, size_t *idx);
+
+/*
  * Call the API and sort the answer out. On a 2xx JSON answer returns CTL_EXIT_OK with *out set
  * (the caller json_decref()s it); with `json` the answer has been printed on stdout already.
  * Otherwise prints why on stderr as "loactl: <field>: <message>" (and with `json` the server's

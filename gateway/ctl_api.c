@@ -21,28 +21,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* "recipients[12]" -> 12; false for any other field. */
-static bool
-ctl_api_recipient_index(const char *field, size_t *idx)
+const char *
+ctl_field_index(const char *field, const char *prefix, size_t *idx)
 {
-	static const char prefix[] = "recipients[";
+	size_t n = strlen(prefix), v = 0;
 	const char *p;
-	size_t v = 0;
 
-	if (strncmp(field, prefix, sizeof(prefix) - 1) != 0)
-		return false;
-	p = field + sizeof(prefix) - 1;
+	if (!field || strncmp(field, prefix, n) != 0 || field[n] != '[')
+		return NULL;
+	p = field + n + 1;
 	if (*p < '0' || *p > '9')
-		return false;
+		return NULL;
 	for (; *p >= '0' && *p <= '9'; p++) {
 		if (v > (SIZE_MAX - 9) / 10)
-			return false;
+			return NULL;
 		v = v * 10 + (size_t)(*p - '0');
 	}
-	if (p[0] != ']' || p[1])
-		return false;
+	if (*p != ']')
+		return NULL;
 	*idx = v;
-	return true;
+	return p + 1;
 }
 
 /* Print the server's refusal or failure on stderr. */
@@ -56,7 +54,7 @@ ctl_api_print_error(const struct ctl_http *h, const struct ctl_reply *r, const j
 	const char *code = json_string_value(json_object_get(e, "code"));
 	char *clean = ctl_text_clean(msg ? msg : "");
 	char *cfield = field ? ctl_text_clean(field) : NULL;
-	const char *m = clean ? clean : "";
+	const char *m = clean ? clean : "", *rest;
 	size_t idx, flen;
 
 	if (cfield && !*cfield) {
@@ -75,7 +73,8 @@ ctl_api_print_error(const struct ctl_http *h, const struct ctl_reply *r, const j
 	else if (!*m)
 		fprintf(stderr, "loactl: refused (HTTP %ld%s%s)\n", r->status, code ? ", " : "",
 			code ? code : "");
-	else if (cfield && map && ctl_api_recipient_index(cfield, &idx) && idx < map->n)
+	else if (cfield && map && (rest = ctl_field_index(cfield, "recipients", &idx)) && !*rest &&
+		 idx < map->n)
 		fprintf(stderr, "loactl: %s:row %lu: %s\n", map->origin, map->rows[idx], m);
 	else if (cfield)
 		fprintf(stderr, "loactl: %s: %s\n", cfield, m);

@@ -307,31 +307,6 @@ ctl_import_add(struct ctl_import *im, char **fields, size_t n, unsigned long row
 	return 0;
 }
 
-/* "contacts[12].number" -> 12 and the rest (".number"); false for any other field. */
-static bool
-ctl_import_field_index(const char *field, size_t *idx, const char **rest)
-{
-	static const char prefix[] = "contacts[";
-	const char *p;
-	size_t v = 0;
-
-	if (!field || strncmp(field, prefix, sizeof(prefix) - 1))
-		return false;
-	p = field + sizeof(prefix) - 1;
-	if (*p < '0' || *p > '9')
-		return false;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (SIZE_MAX - 9) / 10)
-			return false;
-		v = v * 10 + (size_t)(*p - '0');
-	}
-	if (*p != ']')
-		return false;
-	*idx = v;
-	*rest = p + 1;
-	return true;
-}
-
 /* Record the server's errors for contacts first..: 0, CTL_EXIT_SERVER or -ENOMEM. */
 static int
 ctl_import_server_errors(struct ctl_import *im, const json_t *errors, size_t first, size_t count)
@@ -344,19 +319,20 @@ ctl_import_server_errors(struct ctl_import *im, const json_t *errors, size_t fir
 		const char *msg = json_string_value(json_object_get(e, "message"));
 		const json_t *jidx = json_object_get(e, "index");
 		char buf[512], *clean;
-		const char *rest = "", *num;
 		size_t idx, other;
+		/* the part after contacts[i]: which of the contact's fields */
+		const char *rest = ctl_field_index(field, "contacts", &other), *num;
 
 		if (json_is_integer(jidx) && json_integer_value(jidx) >= 0)
 			idx = (size_t)json_integer_value(jidx);
-		else if (!ctl_import_field_index(field, &idx, &rest))
-			idx = SIZE_MAX;
+		else
+			idx = rest ? other : SIZE_MAX;
 		if (idx >= count) {
 			fprintf(stderr, "loactl: the server named contact %zd of a batch of %zu\n",
 				(ssize_t)idx, count);
 			return CTL_EXIT_SERVER;
 		}
-		if (!ctl_import_field_index(field, &other, &rest)) /* the part after contacts[i] */
+		if (!rest)
 			rest = "";
 		idx += first;
 		num = im->nums.s + im->numoff[idx];
