@@ -220,6 +220,18 @@ struct ctl_rowmap {
 	size_t n;			/* entries in rows */
 };
 
+/* A growable byte buffer, always NUL-terminated once written to (ctl_buf.c). */
+struct ctl_buf {
+	char *s; /* owned; NULL until the first write */
+	size_t len, cap;
+};
+/* Room for `more` bytes and a NUL. 0 or -ENOMEM. */
+int ctl_buf_reserve(struct ctl_buf *b, size_t more);
+/* Append n bytes / a C string / a C string (valid UTF-8) encoded as a JSON string. 0 or -ENOMEM. */
+int ctl_buf_put(struct ctl_buf *b, const char *s, size_t n);
+int ctl_buf_puts(struct ctl_buf *b, const char *s);
+int ctl_buf_put_json(struct ctl_buf *b, const char *s);
+
 /*
  * An API error's field "<prefix>[12]<rest>": sets *idx to 12 and returns rest ("" or e.g.
  * ".number"); NULL for any other field.

@@ -118,45 +118,37 @@ ctl_campaign_read_stdin(void)
 }
 
 /*
- * The request body with a CSV's numbers: the rest of the request encoded by jansson, the
- * numbers appended one by one (each encoded by jansson as a JSON string) into one buffer, so
- * a million rows never become a million JSON nodes (about 90 bytes each). NULL without memory.
+ * The request body with a CSV's numbers: the rest of the request encoded by jansson, then the
+ * numbers appended to the same buffer one by one (ctl_buf), so a million rows never become a
+ * million JSON values (about 90 bytes each). NULL without memory.
  */
 static char *
 ctl_campaign_body_csv(const json_t *req, const struct ctl_csv_column *col)
 {
-	char *head = json_dumps(req, JSON_COMPACT), *body = NULL;
-	size_t len, cap, hl;
+	char *head = json_dumps(req, JSON_COMPACT);
+	struct ctl_buf b = { 0 };
+	size_t hl = head ? strlen(head) : 0;
+	int rc = head ? 0 : -ENOMEM;
 
-	if (!head)
-		return NULL;
-	hl = strlen(head); /* "{...}": reopened to add "recipients" */
-	cap = hl + 32;
-	for (size_t i = 0; i < col->n; i++)
-		cap += 2 * strlen(col->values[i]) + 3; /* worst case escaped, quotes, comma */
-	body = malloc(cap);
-	if (!body)
-		goto out;
-	memcpy(body, head, hl - 1);
-	len = hl - 1;
-	len += (size_t)snprintf(body + len, cap - len, "%s\"recipients\":[", hl > 2 ? "," : "");
-	for (size_t i = 0; i < col->n; i++) {
-		json_t *v = json_string(col->values[i]); /* UTF-8 checked by the caller */
-		size_t n = v ? json_dumpb(v, body + len + (i > 0), cap - len - 3, JSON_ENCODE_ANY) : 0;
-		json_decref(v);
-		if (!n || n > cap - len - 3) {
-			free(body);
-			body = NULL;
-			goto out;
-		}
-		if (i > 0)
-			body[len++] = ',';
-		len += n;
+	/* "{...}" reopened to add "recipients" */
+	if (rc == 0)
+		rc = ctl_buf_put(&b, head, hl - 1);
+	if (rc == 0)
+		rc = ctl_buf_puts(&b, hl > 2 ? ",\"recipients\":[" : "\"recipients\":[");
+	for (size_t i = 0; i < col->n && rc == 0; i++) { /* UTF-8 checked by the caller */
+		if (i)
+			rc = ctl_buf_puts(&b, ",");
+		if (rc == 0)
+			rc = ctl_buf_put_json(&b, col->values[i]);
 	}
-	memcpy(body + len, "]}", 3);
-out:
+	if (rc == 0)
+		rc = ctl_buf_puts(&b, "]}");
 	free(head);
-	return body;
+	if (rc) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
 }
 
 /* Check the CSV's numbers before sending: empty or non-UTF-8 cells. 0 or CTL_EXIT_USAGE. */

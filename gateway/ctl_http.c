@@ -23,8 +23,7 @@
 #include <string.h>
 
 struct ctl_http_buf {
-	char *data;
-	size_t len, cap;
+	struct ctl_buf b;
 	bool too_big;
 };
 
@@ -57,26 +56,11 @@ ctl_http_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	struct ctl_http_buf *b = arg;
 	size_t n = size * nmemb;
 
-	if (n > CTL_HTTP_MAX_BODY - b->len) {
+	if (n > CTL_HTTP_MAX_BODY - b->b.len) {
 		b->too_big = true;
 		return 0;
 	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->data, cap);
-		if (!p)
-			return 0;
-		b->data = p;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
+	return ctl_buf_put(&b->b, ptr, n) == 0 ? n : 0;
 }
 
 /* The NOPROXY list: the environment's, plus the loopback names. Caller frees. */
@@ -192,19 +176,19 @@ ctl_http_call(const struct ctl_http *h, const char *method, const char *path, co
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	if (!buf.data) {
-		buf.data = strdup("");
-		if (!buf.data)
+	if (!buf.b.s) {
+		buf.b.s = strdup("");
+		if (!buf.b.s)
 			goto out;
 	}
-	r->body = buf.data;
-	r->len = buf.len;
-	buf.data = NULL;
+	r->body = buf.b.s;
+	r->len = buf.b.len;
+	buf.b.s = NULL;
 	ret = 0;
 out:
 	if (ret == -ENOMEM && !*r->error)
 		snprintf(r->error, sizeof(r->error), "out of memory");
-	free(buf.data);
+	free(buf.b.s);
 	curl_slist_free_all(hdrs);
 	if (c)
 		curl_easy_cleanup(c);

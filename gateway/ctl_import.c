@@ -53,12 +53,6 @@ static const char ctl_import_usage[] =
 	"\n"
 	"  --batch N   contacts a request (default 5000, at most 10000)\n";
 
-/* A growable byte buffer, NUL-terminated. */
-struct ctl_import_buf {
-	char *s;
-	size_t len, cap;
-};
-
 /* A rejected row. */
 struct ctl_import_err {
 	unsigned long row;
@@ -73,7 +67,7 @@ struct ctl_import {
 	size_t ncols, num_col, name_col;	/* name_col SIZE_MAX when none */
 	char (*keys)[CTL_IMPORT_SLUG_MAX];	/* per column: tag key, "" for none */
 	/* the batch being filled: contact i is frag.s[off[i]..off[i+1]) */
-	struct ctl_import_buf frag, nums, body;
+	struct ctl_buf frag, nums, body;
 	size_t *off, *numoff;
 	unsigned long *rows;
 	size_t n, cap;
@@ -88,72 +82,6 @@ struct ctl_import {
 	int64_t t0;
 	unsigned long stop_row;		/* first row of the batch being sent */
 };
-
-static int
-ctl_import_reserve(struct ctl_import_buf *b, size_t more)
-{
-	if (b->len + more + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
-
-		while (cap < b->len + more + 1)
-			cap *= 2;
-		p = realloc(b->s, cap);
-		if (!p)
-			return -ENOMEM;
-		b->s = p;
-		b->cap = cap;
-	}
-	return 0;
-}
-
-static int
-ctl_import_put(struct ctl_import_buf *b, const char *s, size_t n)
-{
-	if (ctl_import_reserve(b, n))
-		return -ENOMEM;
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-	return 0;
-}
-
-static int
-ctl_import_puts(struct ctl_import_buf *b, const char *s)
-{
-	return ctl_import_put(b, s, strlen(s));
-}
-
-/* Append s (valid UTF-8) as a JSON string. */
-static int
-ctl_import_put_json(struct ctl_import_buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = strlen(s);
-	char *o;
-
-	if (ctl_import_reserve(b, n * 6 + 2))
-		return -ENOMEM;
-	o = b->s + b->len;
-	*o++ = '"';
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			*o++ = '\\';
-			*o++ = (char)*p;
-		} else if (*p < 0x20) {
-			memcpy(o, "\\u00", 4);
-			o[4] = hex[*p >> 4];
-			o[5] = hex[*p & 15];
-			o += 6;
-		} else {
-			*o++ = (char)*p;
-		}
-	}
-	*o++ = '"';
-	*o = '\0';
-	b->len = (size_t)(o - b->s);
-	return 0;
-}
 
 /* A column's header as a tag key: folded to ASCII, lower case, other runs -> '-'. */
 static void
@@ -285,22 +213,22 @@ ctl_import_add(struct ctl_import *im, char **fields, size_t n, unsigned long row
 	im->off[im->n] = im->frag.len;
 	im->numoff[im->n] = im->nums.len;
 	im->rows[im->n] = row;
-	if (ctl_import_put(&im->nums, number, strlen(number) + 1) ||
-	    ctl_import_puts(&im->frag, "{\"number\":") || ctl_import_put_json(&im->frag, number))
+	if (ctl_buf_put(&im->nums, number, strlen(number) + 1) ||
+	    ctl_buf_puts(&im->frag, "{\"number\":") || ctl_buf_put_json(&im->frag, number))
 		return -ENOMEM;
-	if (*name && (ctl_import_puts(&im->frag, ",\"name\":") ||
-		      ctl_import_put_json(&im->frag, name)))
+	if (*name && (ctl_buf_puts(&im->frag, ",\"name\":") ||
+		      ctl_buf_put_json(&im->frag, name)))
 		return -ENOMEM;
 	for (size_t i = 0; i < n && i < im->ncols; i++) {
 		if (!im->keys[i][0] || !*fields[i])
 			continue;
-		if (ctl_import_puts(&im->frag, tags ? "," : ",\"tags\":{") ||
-		    ctl_import_put_json(&im->frag, im->keys[i]) ||
-		    ctl_import_puts(&im->frag, ":") || ctl_import_put_json(&im->frag, fields[i]))
+		if (ctl_buf_puts(&im->frag, tags ? "," : ",\"tags\":{") ||
+		    ctl_buf_put_json(&im->frag, im->keys[i]) ||
+		    ctl_buf_puts(&im->frag, ":") || ctl_buf_put_json(&im->frag, fields[i]))
 			return -ENOMEM;
 		tags = true;
 	}
-	if (ctl_import_puts(&im->frag, tags ? "}}" : "}"))
+	if (ctl_buf_puts(&im->frag, tags ? "}}" : "}"))
 		return -ENOMEM;
 	im->n++;
 	im->off[im->n] = im->frag.len;
@@ -364,13 +292,13 @@ ctl_import_send(struct ctl_import *im, size_t a, size_t b)
 
 	im->stop_row = im->rows[a];
 	im->body.len = 0;
-	if (ctl_import_puts(&im->body, "{\"contacts\":["))
+	if (ctl_buf_puts(&im->body, "{\"contacts\":["))
 		return -ENOMEM;
 	for (size_t i = a; i < b; i++)
-		if ((i > a && ctl_import_puts(&im->body, ",")) ||
-		    ctl_import_put(&im->body, im->frag.s + im->off[i], im->off[i + 1] - im->off[i]))
+		if ((i > a && ctl_buf_puts(&im->body, ",")) ||
+		    ctl_buf_put(&im->body, im->frag.s + im->off[i], im->off[i + 1] - im->off[i]))
 			return -ENOMEM;
-	if (ctl_import_puts(&im->body, "]}"))
+	if (ctl_buf_puts(&im->body, "]}"))
 		return -ENOMEM;
 	rc = ctl_http_call(&im->L->http, "POST", "/v1/contacts", im->body.s, &r);
 	if (rc == 0 && r.status == 413) {
