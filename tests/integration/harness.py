@@ -264,6 +264,21 @@ class Gateway:
             except ValueError:
                 return e.code, text
 
+    def loactl_runner(self, token=ADMIN_TOKEN, home=None, timeout=120):
+        """A function that runs loactl (path from $LOACTL) against this gateway with `token`,
+        none of the caller's LOA_* variables, and HOME set to `home` when given (so that no
+        user config file is read); it returns the CompletedProcess."""
+        loactl = os.environ.get("LOACTL", os.path.join(ROOT, "bin", "loactl"))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LOA_")}
+        env.update(LOA_URL="http://127.0.0.1:%d" % self.port, LOA_TOKEN=token)
+        if home:
+            env["HOME"] = home
+
+        def run(*args):
+            return subprocess.run([loactl, *args], capture_output=True, text=True, env=env,
+                                  timeout=timeout)
+        return run
+
     def get(self, path, token=ADMIN_TOKEN):
         return self.request("GET", path, token=token)
 

@@ -8,7 +8,6 @@ import csv
 import json
 import os
 import re
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -31,13 +30,7 @@ def contacts_groups_campaign_watch(tmp, cleanup):
     gw = Gateway(tmp, [modem_conf("d1", d, connection="none", model="dummy", rate=60000)])
     cleanup.append(gw.stop)
     gw.start(wait_ready=1)
-    loactl = os.environ.get("LOACTL", os.path.join(ROOT, "bin", "loactl"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOA_")}
-    env.update(LOA_URL="http://127.0.0.1:%d" % gw.port, LOA_TOKEN=ADMIN_TOKEN, HOME=tmp)
-
-    def run(*args):
-        return subprocess.run([loactl, *args], capture_output=True, text=True, env=env,
-                              timeout=120)
+    run = gw.loactl_runner(home=tmp)
 
     out = run("contacts", "import", SAMPLE, "--batch", "100")
     check(out.returncode == 1, "import with bad rows exits 1: %r" % (out,))
@@ -106,13 +99,7 @@ def every_other_command(tmp, cleanup):
     gw = Gateway(tmp, [modem_conf("sim1", sim.link)])
     cleanup.append(gw.stop)
     gw.start(wait_ready=1)
-    loactl = os.environ.get("LOACTL", os.path.join(ROOT, "bin", "loactl"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOA_")}
-    env.update(LOA_URL="http://127.0.0.1:%d" % gw.port, LOA_TOKEN=ADMIN_TOKEN, HOME=tmp)
-
-    def run(*args):
-        return subprocess.run([loactl, *args], capture_output=True, text=True, env=env,
-                              timeout=120)
+    run = gw.loactl_runner(home=tmp)
 
     def ok(out, what, pattern=None):
         check(out.returncode == 0 and (pattern is None or re.search(pattern, out.stdout, re.M)),

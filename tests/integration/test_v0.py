@@ -323,17 +323,12 @@ def config_check_names_file_and_line(tmp, cleanup):
 
 @suite.test
 def loactl_against_the_daemon(tmp, cleanup):
-    import subprocess
     from harness import ROOT
     d = dummy_phone(tmp, "dummy1")
     gw = Gateway(tmp, [modem_conf("d1", d, connection="none", model="dummy", rate=60000)])
     cleanup.append(gw.stop)
     gw.start(wait_ready=1)
-    loactl = os.environ.get("LOACTL", os.path.join(ROOT, "bin", "loactl"))
-    env = dict(os.environ, LOA_URL="http://127.0.0.1:%d" % gw.port, LOA_TOKEN=OFFICIAL_TOKEN)
-
-    def run(*args):
-        return subprocess.run([loactl, *args], capture_output=True, text=True, env=env, timeout=60)
+    run = gw.loactl_runner(token=OFFICIAL_TOKEN, timeout=60)
     out = run("campaign", "create", "--text", "Hãy chia sẻ thông tin có nguồn chính thống.",
               "--csv", os.path.join(ROOT, "tests/data/contacts.sample.csv"))
     # the sample CSV has bad rows: loactl reports the first by row number and nothing is stored
