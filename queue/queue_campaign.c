@@ -8,17 +8,15 @@
  * DESIGN
  * - A campaign's text lives once in `campaigns`; its messages carry only the recipient, its
  *   operator and their own state. A reply carries its own text (campaign_id NULL).
- * - Creation inserts every explicit recipient with one prepared statement inside one
- *   transaction; UNIQUE(campaign_id, recipient) drops duplicates (INSERT OR IGNORE), the
- *   statement itself looks the number up in `optouts` (stored `suppressed`) and, when no
- *   operator is given, takes the contact's. A group query adds its contacts with one
- *   INSERT ... SELECT (queue_contacts.c), streamed inside SQLite.
+ * - Every way recipients arrive (explicit numbers, spec->rset, a group, a template's run,
+ *   recipients added later) goes through one set (queue_rset.c) and queue_campaign_fill():
+ *   de-duplicated, the contact's operator when none is given, opt-outs stored `suppressed`,
+ *   the rest stored as messages and chunks (queue_chunks.c), all in one transaction.
  * - A template (recurrence set) stores its explicit recipients in campaign_recipients and no
  *   messages; queue_recur.c spawns its runs.
  * - Pause is a flag on the campaign that claims and next-due read; no message row changes.
  * - Counts come from msg_counts (triggers), so a page of campaigns costs a few index reads each.
- * - The preview fills a TEMP table (connection-private, in memory) with the distinct
- *   recipients, counts it against optouts, and empties it again.
+ * - The preview gathers the same set and counts it without storing anything.
  *
  * Thread: the thread that owns the struct queue.
  */
@@ -43,14 +41,6 @@ static const char queue_sql_campaign_insert[] =
 	" name, group_query, recurrence, next_run_at, parent_id, poll_closes_at)"
 	" VALUES ($text, $encoding, $segments, $priority, $now, $start_at, $end_by, $name,"
 	" $group_query, $recurrence, $next_run_at, $parent_id, $poll_closes_at)";
-static const char queue_sql_recipient_insert[] =
-	"INSERT OR IGNORE INTO messages (campaign_id, recipient, operator, priority, state,"
-	" next_attempt_at, last_error, created_at, updated_at)"
-	" SELECT $campaign_id, $recipient,"
-	"  coalesce($operator, (SELECT operator FROM contacts WHERE number = $recipient)),"
-	"  $priority, CASE WHEN o THEN 'suppressed' ELSE 'queued' END, $next_attempt_at,"
-	"  CASE WHEN o THEN 'opted out' END, $now, $now"
-	" FROM (SELECT EXISTS (SELECT 1 FROM optouts WHERE number = $recipient) AS o)";
 static const char queue_sql_template_rcpt_insert[] =
 	"INSERT OR IGNORE INTO campaign_recipients (campaign_id, recipient, operator)"
 	" VALUES ($campaign_id, $recipient, $operator)";
@@ -61,13 +51,6 @@ static const char queue_sql_campaign_get[] =
 static const char queue_sql_campaigns_list[] =
 	"SELECT " QUEUE_CAMPAIGN_COLS " FROM campaigns WHERE id > $after_id ORDER BY id"
 	" LIMIT $limit";
-static const char queue_sql_recount[] =
-	"INSERT INTO msg_counts (campaign_id, state, priority, n)"
-	" SELECT $id, state, (SELECT priority FROM campaigns WHERE id = $id), sum(n) FROM ("
-	"  SELECT state, count(*) AS n FROM messages WHERE campaign_id = $id GROUP BY state"
-	"  UNION ALL SELECT 'queued', coalesce(sum(n), 0) FROM rcpt_chunks WHERE campaign_id = $id)"
-	" GROUP BY state"
-	" ON CONFLICT (campaign_id, state) DO UPDATE SET n = excluded.n";
 static const char queue_sql_pause[] = "UPDATE campaigns SET paused = $paused WHERE id = $id";
 static const char queue_sql_cancelled_at[] =
 	"UPDATE campaigns SET cancelled_at = coalesce(cancelled_at, $now) WHERE id = $id";
@@ -120,10 +103,14 @@ queue_spec_check(const struct queue_campaign_spec *spec, int64_t *start, int64_t
 			if (strcmp(a, spec->poll_answers[j]) == 0)
 				return -EINVAL;
 	}
-	for (size_t i = 0; i < spec->n_recipients; i++)
-		if (!queue_number_ok(spec->recipients[i]) ||
+	for (size_t i = 0; i < spec->n_recipients; i++) {
+		const char *r = spec->recipients[i];
+		uint64_t key;
+
+		if (!r || !queue_rcpt_pack(r, strlen(r), &key) || /* E.164, as the set keeps it */
 		    (spec->operators && !queue_operator_ok(spec->operators[i])))
 			return -EINVAL;
+	}
 	if (spec->group_query) {
 		if (strlen(spec->group_query) >= QUEUE_QUERY_MAX)
 			return -EINVAL;
@@ -132,58 +119,6 @@ queue_spec_check(const struct queue_campaign_spec *spec, int64_t *start, int64_t
 			return rc == -ENOSPC ? -EINVAL : rc;
 	}
 	return 0;
-}
-
-/*
- * Insert explicit recipients of campaign `id`: messages, or (template) campaign_recipients.
- * Bindings common to every row are set once. Adds new rows to *added. Inside a transaction.
- */
-static int
-queue_recipients_insert(struct queue *q, int64_t id, bool template, int priority,
-			int64_t next_attempt_at, const char *const *recipients,
-			const char *const *operators, size_t n, int64_t now_ms, int64_t *added)
-{
-	sqlite3_stmt *st = template ? queue_prep(q, QLAZY_TEMPLATE_RCPT_INSERT,
-						 queue_sql_template_rcpt_insert)
-				    : queue_prep(q, QLAZY_RECIPIENT_INSERT2, queue_sql_recipient_insert);
-	int ri, oi, rc = 0;
-
-	if (!st)
-		return -EIO;
-	ri = sqlite3_bind_parameter_index(st, "$recipient");
-	oi = sqlite3_bind_parameter_index(st, "$operator");
-	if (!queue_bind_i64(st, "$campaign_id", id) || ri == 0 || oi == 0 ||
-	    (!template && (!queue_bind_int(st, "$priority", priority) ||
-			   !queue_bind_i64(st, "$next_attempt_at", next_attempt_at) ||
-			   !queue_bind_i64(st, "$now", now_ms)))) {
-		rc = queue_db_error(q, "bind recipient insert");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const char *op = operators ? operators[i] : NULL;
-
-		if (!queue_number_ok(recipients[i]) || !queue_operator_ok(op)) {
-			LOG(LOG_WARN, QUEUE_LOG, "campaign %lld: recipient #%zu is not valid",
-			    (long long)id, i);
-			rc = -EINVAL;
-			goto out;
-		}
-		if (sqlite3_bind_text(st, ri, recipients[i], -1, SQLITE_STATIC) != SQLITE_OK ||
-		    (op ? sqlite3_bind_text(st, oi, op, -1, SQLITE_STATIC)
-			: sqlite3_bind_null(st, oi)) != SQLITE_OK) {
-			rc = queue_db_error(q, "bind recipient");
-			goto out;
-		}
-		rc = queue_step(q, st, "insert recipient");
-		if (rc < 0)
-			goto out;
-		*added += sqlite3_changes(q->db);
-		sqlite3_reset(st);
-		rc = 0;
-	}
-out:
-	queue_stmt_done(st);
-	return rc;
 }
 
 static int
@@ -206,26 +141,12 @@ queue_poll_answers_insert(struct queue *q, int64_t id, const struct queue_campai
 	return rc;
 }
 
-int
-queue_campaign_recount(struct queue *q, int64_t id)
-{
-	sqlite3_stmt *st = queue_prep(q, QLAZY_RECOUNT, queue_sql_recount);
-
-	if (!st)
-		return -EIO;
-	if (!queue_bind_i64(st, "$id", id)) {
-		queue_stmt_done(st);
-		return queue_db_error(q, "bind recount");
-	}
-	return queue_exec_stmt(q, st, "recount campaign");
-}
-
 /* A template's explicit recipients from a set (a big request) into campaign_recipients. */
 static int
 queue_template_rset_insert(struct queue *q, int64_t id, const struct queue_rset *s)
 {
 	sqlite3_stmt *st = queue_prep(q, QLAZY_TEMPLATE_RCPT_INSERT, queue_sql_template_rcpt_insert);
-	char num[17];
+	char num[QUEUE_RCPT_STR];
 	int rc = 0;
 
 	if (!st)
@@ -317,23 +238,15 @@ queue_campaign_insert(struct queue *q, const struct queue_campaign_spec *spec, i
 		return rc;
 	id = sqlite3_last_insert_rowid(q->db);
 	rc = queue_poll_answers_insert(q, id, spec);
-	if (rc == 0 && template) {
-		/* a template keeps its explicit recipients; each run gathers them with the group */
-		rc = queue_recipients_insert(q, id, true, spec->priority, due, spec->recipients,
-					     spec->operators, spec->n_recipients, now_ms, added);
-		if (rc == 0 && s) {
-			queue_rset_finish(s);
-			rc = queue_template_rset_insert(q, id, s);
-		}
-	} else if (rc == 0) {
-		if (!s && !(s = own = queue_rset_new()))
-			rc = -ENOMEM;
-		if (rc == 0)
-			rc = queue_spec_rset(spec, s);
-		if (rc == 0)
-			rc = queue_campaign_fill(q, id, spec->priority, due, gq, s, now_ms, added);
-		queue_rset_free(own);
-	}
+	if (rc == 0 && !s && !(s = own = queue_rset_new()))
+		rc = -ENOMEM;
+	if (rc == 0)
+		rc = queue_spec_rset(spec, s);
+	/* a template keeps its explicit recipients; each run gathers them with the group */
+	if (rc == 0)
+		rc = template ? queue_template_rset_insert(q, id, s)
+			      : queue_campaign_fill(q, id, spec->priority, due, gq, s, now_ms, added);
+	queue_rset_free(own);
 	if (rc == 0)
 		*id_out = id;
 	return rc;
@@ -526,24 +439,31 @@ int
 queue_campaign_add_recipients(struct queue *q, int64_t id, const char *const *recipients,
 			      size_t n, int64_t now_ms)
 {
+	struct queue_rset *s = queue_rset_new();
 	struct queue_campaign c;
 	bool cancelled;
 	int64_t added = 0;
-	int top, rc;
+	int top, rc = s ? 0 : -ENOMEM;
 
 	if (n && !recipients)
-		return -EINVAL;
-	top = queue_tx_enter(q);
-	if (top < 0)
+		rc = -EINVAL;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = queue_rset_add(s, recipients[i], NULL);
+	top = rc == 0 ? queue_tx_enter(q) : rc;
+	if (top < 0) {
+		queue_rset_free(s);
 		return top;
+	}
 	rc = queue_campaign_load(q, id, now_ms, &c, &cancelled);
+	/* the same rules as at creation: duplicates stored once, opt-outs suppressed, chunks */
 	if (rc == 0)
-		rc = queue_recipients_insert(q, id, c.recurrence[0] != '\0', c.priority,
-					     c.start_at_ms > now_ms ? c.start_at_ms : now_ms,
-					     recipients, NULL, n, now_ms, &added);
-	if (rc == 0 && !c.recurrence[0])
-		rc = queue_campaign_recount(q, id);
+		rc = c.recurrence[0] ? queue_template_rset_insert(q, id, s)
+				     : queue_campaign_fill(q, id, c.priority,
+							   c.start_at_ms > now_ms ? c.start_at_ms
+										  : now_ms,
+							   NULL, s, now_ms, &added);
 	queue_campaign_clear(&c);
+	queue_rset_free(s);
 	rc = queue_tx_leave(q, top, rc);
 	if (rc == 0)
 		LOG(LOG_INFO, QUEUE_LOG, "campaign %lld: %zu recipients added, %lld new",

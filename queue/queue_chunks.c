@@ -35,8 +35,6 @@
 #include "common/log.h"
 #include "queue/queue_int.h"
 
-#define QUEUE_RSET_NUM 16 /* bytes of a number: '+' and 15 digits (E.164) */
-
 static const char queue_sql_msg_insert[] =
 	"INSERT OR IGNORE INTO messages (campaign_id, recipient, operator, priority, state,"
 	" next_attempt_at, last_error, created_at, updated_at) VALUES ($cid, $recipient,"
@@ -102,7 +100,7 @@ int
 queue_rset_contact_ops(struct queue *q, struct queue_rset *s)
 {
 	sqlite3_stmt *st = NULL;
-	char buf[QUEUE_RSET_NUM + 1];
+	char buf[QUEUE_RCPT_STR];
 	int rc = 0;
 
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
@@ -188,10 +186,10 @@ queue_msg_insert(struct queue *q, sqlite3_stmt *st, const char *number, size_t l
 
 /* Numbers of one operator on their way into a chunk. */
 struct queue_chunk_buf {
-	char *text;
-	size_t len, cap;
-	int n;     /* numbers in text */
-	int first; /* numbers stored directly as messages (the first chunk) */
+	char *text; /* room for a chunk (malloc'd when the first number comes) */
+	size_t len;
+	int n;      /* numbers in text */
+	int first;  /* numbers stored directly as messages (the first chunk) */
 };
 
 static int
@@ -237,7 +235,7 @@ queue_rset_store(struct queue *q, const struct queue_rset *s, int64_t cid, int p
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		const struct queue_rcpt *r = &s->v[i];
 		struct queue_chunk_buf *b = &bufs[r->op];
-		char num[QUEUE_RSET_NUM + 1];
+		char num[QUEUE_RCPT_STR];
 		size_t len = queue_rcpt_unpack(r->key, num);
 
 		if (r->optout || (size_t)b->first < chunk) {
@@ -251,15 +249,10 @@ queue_rset_store(struct queue *q, const struct queue_rset *s, int64_t cid, int p
 			rc = rc < 0 ? rc : 0;
 			continue;
 		}
-		if (b->len + len + 1 > b->cap) {
-			size_t cap = chunk * (QUEUE_RSET_NUM + 1);
-			char *t = realloc(b->text, cap > b->len + len + 1 ? cap : b->len + len + 1);
-			if (!t) {
-				rc = -ENOMEM;
-				break;
-			}
-			b->text = t;
-			b->cap = cap > b->len + len + 1 ? cap : b->len + len + 1;
+		/* a chunk is flushed at `chunk` numbers, each at most 16 bytes and a '\n' */
+		if (!b->text && !(b->text = malloc(chunk * QUEUE_RCPT_STR))) {
+			rc = -ENOMEM;
+			break;
 		}
 		memcpy(b->text + b->len, num, len);
 		b->len += len;

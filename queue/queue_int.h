@@ -80,7 +80,6 @@ enum queue_lazy_stmt {
 	QLAZY_PAUSE,
 	QLAZY_CANCELLED_AT,
 	QLAZY_REPLY_INSERT2,
-	QLAZY_RECIPIENT_INSERT2,
 	QLAZY_TEMPLATE_RCPT_INSERT,
 	QLAZY_REPLIES_SINCE,
 	QLAZY_CAMPAIGN_INSERT3,
@@ -126,7 +125,6 @@ enum queue_lazy_stmt {
 	QLAZY_RECURRING_NEXT,
 	QLAZY_TEMPLATE_RCPTS,
 	QLAZY_SET_NEXT_RUN,
-	QLAZY_RECOUNT,
 	/* queue_rset.c */
 	QLAZY_RSET_MSG_INSERT,
 	QLAZY_RSET_CHUNK_INSERT,
@@ -242,10 +240,13 @@ struct queue_rcpt {
 	uint8_t contact; /* from the contacts table: op is the contact's already */
 };
 
+#define QUEUE_RCPT_DIGITS 15                  /* E.164 */
+#define QUEUE_RCPT_STR (QUEUE_RCPT_DIGITS + 2) /* '+', the digits, NUL */
+
 /* Pack "+" and 1..15 digits into *key; false for anything else. */
 bool queue_rcpt_pack(const char *s, size_t len, uint64_t *key);
-/* The number of a key as a C string in buf[17]; returns its length. */
-size_t queue_rcpt_unpack(uint64_t key, char buf[17]);
+/* The number of a key as a C string in buf; returns its length. */
+size_t queue_rcpt_unpack(uint64_t key, char buf[QUEUE_RCPT_STR]);
 
 struct queue_rset {
 	struct queue_rcpt *v;
@@ -306,12 +307,6 @@ int queue_campaign_insert(struct queue *q, const struct queue_campaign_spec *spe
  * queue_audit()). NULL for NULL or when out of memory.
  */
 char *queue_audit_scrub(const char *in);
-
-/*
- * Recount msg_counts of campaign id from its messages (index-only); call after inserting a
- * campaign's messages, which the insert trigger does not count. (queue_campaign.c)
- */
-int queue_campaign_recount(struct queue *q, int64_t id);
 
 /* "gsm7" or "ucs2" (queue_outbound.c). */
 bool queue_encoding_ok(const char *e);

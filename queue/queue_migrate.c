@@ -27,9 +27,8 @@
  *   are kept by triggers in the same transaction as the change, so /metrics, campaign counts and
  *   "which campaigns have queued messages" (msg_counts_queued, partial on n > 0) never scan
  *   messages. Exception: a trigger per inserted row would add seconds to a million-recipient
- *   campaign, so inserts of a campaign's messages are counted by one recount of that campaign
- *   over messages_campaign (index-only) in the same transaction; the insert trigger covers
- *   replies only.
+ *   campaign, so a campaign's recipients are counted in bulk where they are stored
+ *   (queue_chunks.c) in the same transaction; the insert trigger covers replies only.
  * - schema 4: a campaign's recipients wait in rcpt_chunks (about a thousand numbers of one
  *   operator to a row) and become messages when a claim reaches them; msg_counts' 'queued'
  *   counts them from creation on. See queue_rset.c.
@@ -165,7 +164,7 @@ static const char *const queue_migrations[] = {
 	" WHERE state = 'queued' AND n > 0;"
 	"INSERT INTO msg_counts SELECT coalesce(campaign_id, 0), state, max(priority), count(*)"
 	" FROM messages GROUP BY 1, 2;"
-	/* replies only: a campaign's bulk inserts recount it once (queue_campaign_recount()) */
+	/* replies only: a campaign's recipients are counted when stored (queue_rset_store()) */
 	"CREATE TRIGGER messages_count_insert AFTER INSERT ON messages"
 	" WHEN new.campaign_id IS NULL BEGIN"
 	" INSERT INTO msg_counts (campaign_id, state, priority, n)"

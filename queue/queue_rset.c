@@ -16,7 +16,6 @@
 #include "queue/queue_int.h"
 
 #define QUEUE_RSET_OPS_MAX 65535
-#define QUEUE_RSET_DIGITS 15 /* E.164 */
 
 /* ---- the set ---- */
 
@@ -25,9 +24,9 @@ queue_rcpt_pack(const char *s, size_t len, uint64_t *key)
 {
 	uint64_t k = 0;
 
-	if (len < 2 || len > QUEUE_RSET_DIGITS + 1 || s[0] != '+')
+	if (len < 2 || len > QUEUE_RCPT_DIGITS + 1 || s[0] != '+')
 		return false;
-	for (size_t i = 1; i <= QUEUE_RSET_DIGITS; i++) {
+	for (size_t i = 1; i <= QUEUE_RCPT_DIGITS; i++) {
 		unsigned d = 0;
 		if (i < len) {
 			if (s[i] < '0' || s[i] > '9')
@@ -41,12 +40,12 @@ queue_rcpt_pack(const char *s, size_t len, uint64_t *key)
 }
 
 size_t
-queue_rcpt_unpack(uint64_t key, char buf[17])
+queue_rcpt_unpack(uint64_t key, char buf[QUEUE_RCPT_STR])
 {
 	size_t n = 0;
 
 	buf[n++] = '+';
-	for (int i = QUEUE_RSET_DIGITS - 1; i >= 0; i--) {
+	for (int i = QUEUE_RCPT_DIGITS - 1; i >= 0; i--) {
 		unsigned d = (unsigned)(key >> (4 * i)) & 0xf;
 		if (d == 0)
 			break;

@@ -38,7 +38,7 @@ check_req(struct gw_campaign_req *req)
 	if (queue_rset_given(req->rset) != req->n_given)
 		abort();
 	for (size_t i = 0; i < req->rset->n; i++) {
-		char n[17];
+		char n[QUEUE_RCPT_STR];
 		uint64_t key;
 		size_t len = queue_rcpt_unpack(req->rset->v[i].key, n);
 		if (len < 2 || n[0] != '+' || strspn(n + 1, "0123456789") != len - 1 ||

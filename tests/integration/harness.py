@@ -163,6 +163,19 @@ inbound = {
 """
 
 
+def two_sims(tmp, cleanup, **gwkw):
+    """Two simulated modems (sim1 on Viettel, sim2 on Vinaphone) and a started loagw on them,
+    all stopped by `cleanup`; gwkw goes to Gateway (extra_conf, dispatch, store...)."""
+    sims = [Sim(tmp, "sim1"), Sim(tmp, "sim2")]
+    for s in sims:
+        cleanup.append(s.stop)
+    gw = Gateway(tmp, [modem_conf("sim1", sims[0].link, operator="viettel"),
+                       modem_conf("sim2", sims[1].link, operator="vinaphone")], **gwkw)
+    cleanup.append(gw.stop)
+    gw.start(wait_ready=2)
+    return sims, gw
+
+
 class Gateway:
     """A loagw process with its own config, store and log in a temp directory."""
 

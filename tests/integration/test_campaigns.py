@@ -11,22 +11,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import (ADMIN_TOKEN, ROOT, Gateway, Sim, Suite, check, modem_conf,  # noqa: E402
-                     wait_for)
+                     wait_for, two_sims)
 
 suite = Suite("integration_campaigns")
 TEXT = "Hãy chia sẻ thông tin có nguồn chính thống, đáng tin cậy."
-
-
-def bank(tmp, cleanup, dispatch="", store=""):
-    sims = [Sim(tmp, "sim1"), Sim(tmp, "sim2")]
-    for s in sims:
-        cleanup.append(s.stop)
-    gw = Gateway(tmp, [modem_conf("sim1", sims[0].link, operator="viettel"),
-                       modem_conf("sim2", sims[1].link, operator="vinaphone")], dispatch=dispatch,
-                 store=store)
-    cleanup.append(gw.stop)
-    gw.start(wait_ready=2)
-    return sims, gw
 
 
 def import_csv(gw, path):
@@ -49,7 +37,7 @@ def import_csv(gw, path):
 
 @suite.test
 def contacts_with_bad_rows_groups_and_on_net_routing(tmp, cleanup):
-    sims, gw = bank(tmp, cleanup)
+    sims, gw = two_sims(tmp, cleanup)
     rejected = import_csv(gw, os.path.join(ROOT, "tests/data/contacts.sample.csv"))
     print("     rejected rows: %s" % ", ".join("%d (%s)" % (k, v) for k, v in sorted(rejected.items())))
     # rows 482-487, 490 and 491 are bad (tests/data/contacts.sample.README); 484 is a foreign number
@@ -86,7 +74,7 @@ def contacts_with_bad_rows_groups_and_on_net_routing(tmp, cleanup):
 
 @suite.test
 def pause_resume_cancel_and_end_by(tmp, cleanup):
-    sims, gw = bank(tmp, cleanup)
+    sims, gw = two_sims(tmp, cleanup)
     rcpts = ["+8491%07d" % (6000000 + i) for i in range(6)]
     code, body = gw.post("/v1/campaigns", {"text": TEXT, "recipients": rcpts,
                                            "start_at": int(time.time()) + 4})
@@ -116,7 +104,7 @@ def recipients_in_chunks_each_once_on_net_across_a_restart(tmp, cleanup):
     """Chunks of 4: a campaign of two operators' numbers, given mixed and with duplicates, is
     stored mostly in chunks; each modem sends only its operator's numbers, in the order given;
     a restart and a cancel of a second campaign with chunks left keep every count right."""
-    sims, gw = bank(tmp, cleanup, store="chunk_recipients = 4;")
+    sims, gw = two_sims(tmp, cleanup, store="chunk_recipients = 4;")
     vina = ["+8491%07d" % (7000000 + i) for i in range(13)][::-1]  # not in number order
     viettel = ["+8496%07d" % (7000000 + i) for i in range(11)]
     mixed = [n for pair in zip(vina, viettel) for n in pair] + vina[11:] + viettel[:3]
@@ -150,7 +138,7 @@ def quiet_hours_hold_normal_not_alert(tmp, cleanup):
     now = datetime.datetime.utcnow() + datetime.timedelta(hours=7)  # Asia/Ho_Chi_Minh
     start = (now - datetime.timedelta(minutes=30)).strftime("%H:%M")
     end = (now + datetime.timedelta(minutes=30)).strftime("%H:%M")
-    sims, gw = bank(tmp, cleanup, dispatch='quiet_hours = "%s-%s";' % (start, end))
+    sims, gw = two_sims(tmp, cleanup, dispatch='quiet_hours = "%s-%s";' % (start, end))
     code, normal = gw.post("/v1/campaigns", {"text": "Tin thuong", "recipients": ["0912000061"]})
     code, alert = gw.post("/v1/campaigns", {"text": "CANH BAO lu", "recipients": ["0912000062"],
                                             "priority": "alert"})
@@ -164,7 +152,7 @@ def quiet_hours_hold_normal_not_alert(tmp, cleanup):
 
 @suite.test
 def recurrence_starts_runs(tmp, cleanup):
-    sims, gw = bank(tmp, cleanup)
+    sims, gw = two_sims(tmp, cleanup)
     now = datetime.datetime.utcnow() + datetime.timedelta(hours=7)
     at = (now + datetime.timedelta(minutes=1)).strftime("%H:%M")
     code, body = gw.post("/v1/campaigns", {"text": TEXT, "recipients": ["0912000071"],
@@ -182,7 +170,7 @@ def recurrence_starts_runs(tmp, cleanup):
 
 @suite.test
 def daily_cap_defers_the_extra_broadcast(tmp, cleanup):
-    sims, gw = bank(tmp, cleanup, dispatch="daily_cap = 1;")
+    sims, gw = two_sims(tmp, cleanup, dispatch="daily_cap = 1;")
     code, a = gw.post("/v1/campaigns", {"text": "Tin mot", "recipients": ["0912000081"]})
     gw.wait_campaign_done(a["id"], 30)
     code, b = gw.post("/v1/campaigns", {"text": "Tin hai", "recipients": ["0912000081"]})

@@ -10,7 +10,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import (ADMIN_TOKEN, OFFICIAL_TOKEN, VIEWER_TOKEN, Gateway, Sim, Suite, check,  # noqa: E402
-                     modem_conf, wait_for)
+                     modem_conf, wait_for, two_sims)
 
 suite = Suite("integration_citizens")
 
@@ -35,18 +35,6 @@ ussd = {
   };
 };
 """
-
-
-def two_sims(tmp, cleanup, extra_conf="", inbound_extra=""):
-    sims = [Sim(tmp, "sim1"), Sim(tmp, "sim2")]
-    for s in sims:
-        cleanup.append(s.stop)
-    gw = Gateway(tmp, [modem_conf("sim1", sims[0].link, operator="viettel"),
-                       modem_conf("sim2", sims[1].link, operator="vinaphone")],
-                 extra_conf=extra_conf, inbound_extra=inbound_extra)
-    cleanup.append(gw.stop)
-    gw.start(wait_ready=2)
-    return sims, gw
 
 
 def sent_to(sims, number):

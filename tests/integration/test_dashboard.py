@@ -20,7 +20,7 @@ from html.parser import HTMLParser
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import (ROOT, VIEWER_TOKEN, Gateway, Sim, Suite, TestFailure, check,  # noqa: E402
-                     modem_conf, wait_for)
+                     modem_conf, wait_for, two_sims)
 import dashboard_stub  # noqa: E402
 
 suite = Suite("integration_dashboard")
@@ -147,17 +147,6 @@ def modem_rows(dom):
                                         "state": st.text().strip() if st else None,
                                         "cells": [td.text().strip() for td in tr.find_all("td")]}
     return rows
-
-
-def two_sims(tmp, cleanup):
-    sims = [Sim(tmp, "sim1"), Sim(tmp, "sim2")]
-    for s in sims:
-        cleanup.append(s.stop)
-    gw = Gateway(tmp, [modem_conf("sim1", sims[0].link, operator="viettel"),
-                       modem_conf("sim2", sims[1].link, operator="vinaphone")])
-    cleanup.append(gw.stop)
-    gw.start(wait_ready=2)
-    return sims, gw
 
 
 def raw_get(port, path):

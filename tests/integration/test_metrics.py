@@ -11,7 +11,7 @@ import sys
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Gateway, Sim, Suite, TestFailure, check, modem_conf, wait_for  # noqa: E402
+from harness import Gateway, Sim, Suite, TestFailure, check, modem_conf, two_sims, wait_for  # noqa: E402
 
 suite = Suite("integration_metrics")
 
@@ -171,13 +171,7 @@ CITIZEN = "+84912000077"
 @suite.test
 def metrics_after_a_campaign_and_a_report(tmp, cleanup):
     promtool()  # fail early, before any process is started, when it cannot be had
-    sims = [Sim(tmp, "sim1"), Sim(tmp, "sim2")]
-    for s in sims:
-        cleanup.append(s.stop)
-    gw = Gateway(tmp, [modem_conf("sim1", sims[0].link, operator="viettel"),
-                       modem_conf("sim2", sims[1].link, operator="vinaphone")])
-    cleanup.append(gw.stop)
-    gw.start(wait_ready=2)
+    sims, gw = two_sims(tmp, cleanup)
 
     code, body = gw.post("/v1/campaigns", {"text": "Hãy chia sẻ thông tin có nguồn chính thống.",
                                            "recipients": CAMPAIGN})

@@ -7,7 +7,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import (dummy_phone, ADMIN_TOKEN, OFFICIAL_TOKEN, VIEWER_TOKEN, Gateway, Sim, Suite, check,  # noqa: E402
-                     modem_conf, reassemble, wait_for)
+                     modem_conf, reassemble, wait_for, two_sims)
 
 suite = Suite("integration_v0")
 
@@ -19,17 +19,6 @@ LONG_VI = ("Không tung tin giả, tin sai sự thật trên mạng xã hội. N
 def ucs2_parts(text):
     units = len(text.encode("utf-16-be")) // 2
     return 1 if units <= 70 else -(-units // 67)
-
-
-def two_sims(tmp, cleanup, **gwkw):
-    sims = [Sim(tmp, "sim1"), Sim(tmp, "sim2")]
-    for s in sims:
-        cleanup.append(s.stop)
-    gw = Gateway(tmp, [modem_conf("sim1", sims[0].link, operator="viettel"),
-                       modem_conf("sim2", sims[1].link, operator="vinaphone")], **gwkw)
-    cleanup.append(gw.stop)
-    gw.start(wait_ready=2)
-    return sims, gw
 
 
 def numbers(n, base=912300000):

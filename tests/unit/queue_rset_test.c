@@ -73,7 +73,7 @@ counts_of(struct queue *q, int64_t id, struct queue_campaign *c)
 static const char *
 num_of(const struct queue_rset *s, size_t i)
 {
-	static char buf[17];
+	static char buf[QUEUE_RCPT_STR];
 
 	queue_rcpt_unpack(s->v[i].key, buf);
 	return buf;
@@ -86,7 +86,7 @@ test_pack(void)
 	static const char *const sorted[] = { "+1", "+10", "+100", "+109", "+11", "+849",
 					      "+84912", "+849123456789012", "+85", "+9" };
 	uint64_t prev = 0, key;
-	char buf[17];
+	char buf[QUEUE_RCPT_STR];
 
 	for (size_t i = 0; i < sizeof(sorted) / sizeof(sorted[0]); i++) {
 		CHECK(queue_rcpt_pack(sorted[i], strlen(sorted[i]), &key));
