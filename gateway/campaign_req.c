@@ -103,9 +103,9 @@ gw_campaign_req_number(void *arg, size_t index, const char *s, size_t len, char 
 		return req_fail(&x, "recipients", "more than %d numbers; at most %d per request",
 				GW_CAMPAIGN_MAX_RECIPIENTS, GW_CAMPAIGN_MAX_RECIPIENTS);
 	/* shown in the error, cut to fit; a NUL inside is not a number either */
-	util_strlcpy(given, "", sizeof(given));
-	memcpy(given, s, len < sizeof(given) - 1 ? len : sizeof(given) - 1);
-	given[len < sizeof(given) - 1 ? len : sizeof(given) - 1] = '\0';
+	size_t shown = len < sizeof(given) - 1 ? len : sizeof(given) - 1;
+	memcpy(given, s, shown);
+	given[shown] = '\0';
 	if (len >= sizeof(given) || memchr(s, '\0', len))
 		return req_fail(&x, f, "%s: \"%s\"", len >= sizeof(given) ? "too long" : "not a number",
 				given);

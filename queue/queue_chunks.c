@@ -58,9 +58,8 @@ static const char queue_sql_chunk_campaign[] =
 	"SELECT k.operator, k.numbers, c.priority, max(c.start_at, c.created_at)"
 	" FROM rcpt_chunks k JOIN campaigns c ON c.id = k.campaign_id WHERE k.id = $id";
 static const char queue_sql_chunk_delete[] = "DELETE FROM rcpt_chunks WHERE id = $id";
-static const char queue_sql_chunk_sum[] =
-	"SELECT coalesce(sum(n), 0) FROM rcpt_chunks WHERE campaign_id = $cid";
-static const char queue_sql_chunks_delete[] = "DELETE FROM rcpt_chunks WHERE campaign_id = $cid";
+static const char queue_sql_chunks_delete[] =
+	"DELETE FROM rcpt_chunks WHERE campaign_id = $cid RETURNING n";
 
 int
 queue_rset_optouts(struct queue *q, struct queue_rset *s, int64_t *n)
@@ -396,7 +395,7 @@ queue_chunk_expand(struct queue *q, int64_t cid, const struct queue_claim_filter
 int64_t
 queue_chunks_drop(struct queue *q, int64_t cid, const char *state)
 {
-	sqlite3_stmt *st = queue_prep(q, QLAZY_CHUNK_SUM, queue_sql_chunk_sum);
+	sqlite3_stmt *st = queue_prep(q, QLAZY_CHUNKS_DELETE, queue_sql_chunks_delete);
 	int64_t n = 0;
 	int rc;
 
@@ -404,24 +403,14 @@ queue_chunks_drop(struct queue *q, int64_t cid, const char *state)
 		return -EIO;
 	if (!queue_bind_i64(st, "$cid", cid)) {
 		queue_stmt_done(st);
-		return queue_db_error(q, "bind chunk sum");
+		return queue_db_error(q, "bind chunks delete");
 	}
-	rc = queue_step(q, st, "chunk sum");
-	if (rc == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
+	while ((rc = queue_step(q, st, "drop chunks")) == SQLITE_ROW)
+		n += sqlite3_column_int64(st, 0);
 	queue_stmt_done(st);
 	if (rc < 0 || n == 0)
 		return rc < 0 ? rc : 0;
-	st = queue_prep(q, QLAZY_CHUNKS_DELETE, queue_sql_chunks_delete);
-	if (!st)
-		return -EIO;
-	if (!queue_bind_i64(st, "$cid", cid)) {
-		queue_stmt_done(st);
-		return queue_db_error(q, "bind chunks delete");
-	}
-	rc = queue_exec_stmt(q, st, "drop chunks");
-	if (rc == 0)
-		rc = queue_count_add(q, cid, "queued", -n);
+	rc = queue_count_add(q, cid, "queued", -n);
 	if (rc == 0)
 		rc = queue_count_add(q, cid, state, n);
 	return rc < 0 ? rc : n;
