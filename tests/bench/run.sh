@@ -8,20 +8,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 
-need=""
-for p in gammu-smsd python3 time; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
-done
-if [ -n "$need" ]; then
-	if [ "$(id -u)" != 0 ]; then
-		echo "bench: missing packages:$need (run as root, or: sudo apt-get install$need)" >&2
-		exit 1
-	fi
-	echo "bench: installing$need" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends $need >/dev/null
-fi
+scripts/deps.sh bench # gammu-smsd and GNU time; a quick check when make bench ran it already
 
 mkdir -p "$BUILD/bench"
 if [ ! -x "$BUILD/bench/bare_send" ] || [ tests/bench/bare_send.c -nt "$BUILD/bench/bare_send" ]; then
