@@ -208,8 +208,6 @@ void ctl_progress_init(struct ctl_progress *p, FILE *out, bool tty);
 void ctl_progress_show(struct ctl_progress *p, const char *line, bool force);
 /* End the line on a terminal (a line break) so that what follows starts clean. */
 void ctl_progress_end(struct ctl_progress *p);
-/* Milliseconds of a monotonic clock. */
-int64_t ctl_progress_now_ms(void);
 
 /* ---- ctl_api.c ----------------------------------------------------------------------------- */
 

@@ -35,6 +35,8 @@
 #include <unistd.h>
 #include <utf8proc.h>
 
+#include "common/util.h"
+
 #define CTL_IMPORT_DEFAULT_BATCH	5000
 #define CTL_IMPORT_MAX_BATCH		10000	/* loagw's API_CONTACTS_BATCH */
 #define CTL_IMPORT_MAX_BODY		(768u << 10)
@@ -341,7 +343,7 @@ static void
 ctl_import_progress(struct ctl_import *im, bool force)
 {
 	char line[160], bar[96];
-	int64_t ms = ctl_progress_now_ms() - im->t0;
+	int64_t ms = util_mono_ms() - im->t0;
 	unsigned long done = im->last_row > 1 ? im->last_row - 1 : 0;
 
 	if (!im->progress)
@@ -412,7 +414,7 @@ ctl_import_run(struct ctl_import *im)
 	if (im->progress && ctl_csv_count_rows(im->path, &im->total_rows) == 0 &&
 	    im->total_rows > 0)
 		im->total_rows--; /* the header */
-	im->t0 = ctl_progress_now_ms();
+	im->t0 = util_mono_ms();
 	while ((rc = ctl_csv_stream_next(s, &fields, &n, &row, err, sizeof(err))) == 1) {
 		if (header) {
 			rc = ctl_import_header(im, fields, n);

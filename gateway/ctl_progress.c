@@ -13,19 +13,11 @@
 #include "gateway/ctl.h"
 
 #include <string.h>
-#include <time.h>
+
+#include "common/util.h"
 
 #define CTL_PROGRESS_BAR	20
 #define CTL_PROGRESS_EVERY_MS	100
-
-int64_t
-ctl_progress_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 ctl_progress_format(char *buf, size_t size, long long done, long long total)
@@ -57,7 +49,7 @@ ctl_progress_init(struct ctl_progress *p, FILE *out, bool tty)
 void
 ctl_progress_show(struct ctl_progress *p, const char *line, bool force)
 {
-	int64_t now = ctl_progress_now_ms();
+	int64_t now = util_mono_ms();
 	size_t width;
 
 	if (!p->tty) {

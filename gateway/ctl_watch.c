@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/util.h"
+
 #define CTL_WATCH_EXIT_INTERRUPTED 130
 
 enum { OPT_INTERVAL = CTL_OPT_LOCAL };
@@ -49,10 +51,10 @@ ctl_watch_on_sigint(int sig)
 static void
 ctl_watch_sleep(int64_t ms)
 {
-	int64_t until = ctl_progress_now_ms() + ms;
+	int64_t until = util_mono_ms() + ms;
 
 	while (!ctl_watch_stop) {
-		int64_t left = until - ctl_progress_now_ms();
+		int64_t left = until - util_mono_ms();
 		struct timespec ts;
 
 		if (left <= 0)
@@ -143,7 +145,7 @@ ctl_watch_loop(struct ctl_cli *L, uint64_t id, int64_t interval_ms)
 			ctl_progress_end(&prog);
 			return rc;
 		}
-		now = ctl_progress_now_ms();
+		now = util_mono_ms();
 		done = ctl_show_int(c, "done");
 		if (done0 < 0) {
 			done0 = done;
