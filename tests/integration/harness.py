@@ -163,6 +163,16 @@ inbound = {
 """
 
 
+def dummy_gateway(tmp, cleanup, rate=600):
+    """A started loagw on one Gammu dummy phone (modem d1, `rate` per minute), stopped by
+    `cleanup`."""
+    d = dummy_phone(tmp, "dummy1")
+    gw = Gateway(tmp, [modem_conf("d1", d, connection="none", model="dummy", rate=rate)])
+    cleanup.append(gw.stop)
+    gw.start(wait_ready=1)
+    return gw
+
+
 def two_sims(tmp, cleanup, **gwkw):
     """Two simulated modems (sim1 on Viettel, sim2 on Vinaphone) and a started loagw on them,
     all stopped by `cleanup`; gwkw goes to Gateway (extra_conf, dispatch, store...)."""

@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (dummy_phone, BIN, OFFICIAL_TOKEN, ROOT, VIEWER_TOKEN, Gateway, Suite, check,  # noqa: E402
-                     modem_conf)
+from harness import (BIN, OFFICIAL_TOKEN, VIEWER_TOKEN, Suite, check,  # noqa: E402
+                     dummy_gateway)
 
 suite = Suite("integration_bad_input")
 OK_NUM = ["0912345678"]
@@ -88,10 +88,7 @@ def row(kind, what, expected, got, ok):
 
 @suite.test
 def api_bad_input_catalogue(tmp, cleanup):
-    d = dummy_phone(tmp, "d1")
-    gw = Gateway(tmp, [modem_conf("d1", d, connection="none", model="dummy")])
-    cleanup.append(gw.stop)
-    gw.start(wait_ready=1)
+    gw = dummy_gateway(tmp, cleanup)
     failures = []
     for what, method, path, body, token, status, field, words in API_CASES:
         raw = body if isinstance(body, bytes) else None
@@ -126,19 +123,14 @@ CSV_CASES = [
 
 @suite.test
 def csv_bad_input_catalogue(tmp, cleanup):
-    d = dummy_phone(tmp, "d1")
-    gw = Gateway(tmp, [modem_conf("d1", d, connection="none", model="dummy")])
-    cleanup.append(gw.stop)
-    gw.start(wait_ready=1)
-    loactl = os.environ.get("LOACTL", os.path.join(BIN, "loactl"))
-    env = dict(os.environ, LOA_URL="http://127.0.0.1:%d" % gw.port, LOA_TOKEN=OFFICIAL_TOKEN)
+    gw = dummy_gateway(tmp, cleanup)
+    run = gw.loactl_runner(token=OFFICIAL_TOKEN, timeout=30)
     failures = []
     for what, data, status, words in CSV_CASES:
         path = os.path.join(tmp, "c.csv")
         with open(path, "wb") as f:
             f.write(data)
-        out = subprocess.run([loactl, "campaign", "create", "--text", "x", "--csv", path],
-                             capture_output=True, text=True, env=env, timeout=30)
+        out = run("campaign", "create", "--text", "x", "--csv", path)
         ok = out.returncode == status and all(w.lower() in out.stderr.lower() for w in words)
         row("csv", what, "exit %d %s" % (status, " ".join(words)),
             "exit %d: %s" % (out.returncode, out.stderr.strip().replace("\n", " | ")), ok)
@@ -148,8 +140,7 @@ def csv_bad_input_catalogue(tmp, cleanup):
     path = os.path.join(tmp, "bom.csv")
     with open(path, "wb") as f:
         f.write(b"\xef\xbb\xbfnumber,name\r\n0912345678,An\r\n")
-    out = subprocess.run([loactl, "campaign", "create", "--text", "x", "--csv", path],
-                         capture_output=True, text=True, env=env, timeout=30)
+    out = run("campaign", "create", "--text", "x", "--csv", path)
     row("csv", "BOM + CRLF (valid)", "exit 0", "exit %d" % out.returncode, out.returncode == 0)
     if out.returncode != 0:
         failures.append("bom")

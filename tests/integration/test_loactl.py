@@ -11,7 +11,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import dummy_phone, ADMIN_TOKEN, ROOT, Gateway, Suite, check, modem_conf  # noqa: E402
+from harness import ROOT, Gateway, Suite, check, dummy_gateway, modem_conf  # noqa: E402
 
 suite = Suite("integration_loactl")
 SAMPLE = os.path.join(ROOT, "tests", "data", "contacts.sample.csv")
@@ -26,10 +26,7 @@ def slug(s):
 
 @suite.test
 def contacts_groups_campaign_watch(tmp, cleanup):
-    d = dummy_phone(tmp, "dummy1")
-    gw = Gateway(tmp, [modem_conf("d1", d, connection="none", model="dummy", rate=60000)])
-    cleanup.append(gw.stop)
-    gw.start(wait_ready=1)
+    gw = dummy_gateway(tmp, cleanup, rate=60000)
     run = gw.loactl_runner(home=tmp)
 
     out = run("contacts", "import", SAMPLE, "--batch", "100")

@@ -7,7 +7,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import (dummy_phone, ADMIN_TOKEN, OFFICIAL_TOKEN, VIEWER_TOKEN, Gateway, Sim, Suite, check,  # noqa: E402
-                     modem_conf, reassemble, wait_for, two_sims)
+                     dummy_gateway, modem_conf, reassemble, wait_for, two_sims)
 
 suite = Suite("integration_v0")
 
@@ -313,10 +313,7 @@ def config_check_names_file_and_line(tmp, cleanup):
 @suite.test
 def loactl_against_the_daemon(tmp, cleanup):
     from harness import ROOT
-    d = dummy_phone(tmp, "dummy1")
-    gw = Gateway(tmp, [modem_conf("d1", d, connection="none", model="dummy", rate=60000)])
-    cleanup.append(gw.stop)
-    gw.start(wait_ready=1)
+    gw = dummy_gateway(tmp, cleanup, rate=60000)
     run = gw.loactl_runner(token=OFFICIAL_TOKEN, timeout=60)
     out = run("campaign", "create", "--text", "Hãy chia sẻ thông tin có nguồn chính thống.",
               "--csv", os.path.join(ROOT, "tests/data/contacts.sample.csv"))
